@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { latestVersion, migrations } from './migrations.ts';
+
+export type Db = Database.Database;
+
+export class WorkspaceError extends Error {
+  override name = 'WorkspaceError';
+}
+
+export interface OpenOptions {
+  readonly?: boolean;
+  /** Open only if the file already exists (the CLI's read commands). */
+  mustExist?: boolean;
+}
+
+/**
+ * Opens (creating when needed) a workspace file: WAL journal, foreign keys on,
+ * schema migrated to the latest version. One writer at a time; readers in other
+ * connections see the last committed state.
+ */
+export function openWorkspace(path: string, options: OpenOptions = {}): Db {
+  let db: Db;
+  try {
+    db = new Database(path, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.mustExist ?? options.readonly ?? false,
+    });
+  } catch (err) {
+    throw new WorkspaceError(`cannot open workspace ${path}: ${(err as Error).message}`);
+  }
+  try {
+    if (!options.readonly) db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    // NORMAL is durable in WAL mode except for the last commits before a power
+    // loss; it never corrupts the file, which is what import atomicity needs.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('cache_size = -32000');
+    db.pragma('temp_store = MEMORY');
+    const quick = db.pragma('quick_check', { simple: true });
+    if (quick !== 'ok') throw new WorkspaceError(`workspace ${path} is damaged: ${String(quick)}`);
+    if (!options.readonly) migrate(db);
+    else if (schemaVersion(db) !== latestVersion) {
+      throw new WorkspaceError(`workspace ${path} has schema ${schemaVersion(db)}, expected ${latestVersion}`);
+    }
+  } catch (err) {
+    db.close();
+    if (err instanceof WorkspaceError) throw err;
+    const message = (err as Error).message;
+    throw new WorkspaceError(
+      /file is not a database|malformed/i.test(message)
+        ? `${path} is not a workspace file (not an SQLite database)`
+        : `cannot open workspace ${path}: ${message}`,
+    );
+  }
+  return db;
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+export function migrate(db: Db): void {
+  const current = schemaVersion(db);
+  if (current > latestVersion) {
+    throw new WorkspaceError(
+      `workspace schema ${current} is newer than this app understands (${latestVersion}); update the app`,
+    );
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  ensureMeta(db);
+}
+
+function ensureMeta(db: Db): void {
+  const insert = db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)');
+  insert.run('created_at', String(Math.floor(Date.now() / 1000)));
+  // The key for pseudonymizing PII lives with the data it protects, so tokens
+  // are stable across imports into one workspace and differ between workspaces.
+  insert.run('pseudonym_key', randomBytes(32).toString('hex'));
+}
+
+export function getMeta(db: Db, key: string): string | undefined {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+  return row?.value;
+}
+
+export function setMeta(db: Db, key: string, value: string): void {
+  db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(
+    key,
+    value,
+  );
+}

@@ -1,0 +1,285 @@
+/**
+ * The data model's import fields, what each kind of file may carry, and the
+ * header names (Chinese and English) merchants' exports use for them.
+ */
+
+export const importKinds = [
+  'order-lines',
+  'orders',
+  'customers',
+  'products',
+  'events',
+  'ratings',
+  'reviews',
+  'campaigns',
+] as const;
+export type ImportKind = (typeof importKinds)[number];
+
+export type FieldType =
+  'id' | 'text' | 'money' | 'number' | 'integer' | 'date' | 'gender' | 'status' | 'boolean' | 'arm' | 'event-type';
+
+export interface FieldSpec {
+  type: FieldType;
+  /** Personal data that is pseudonymized at import unless the user opts in to keep it. */
+  pii?: boolean;
+  /** Header names, compared after `normalizeHeader`. */
+  synonyms: string[];
+}
+
+// prettier-ignore
+export const fields = {
+  order_id: {
+    type: 'id',
+    synonyms: ['orderid', 'order', 'orderno', 'ordernumber', 'invoiceno', 'invoice', 'invoiceid', 'invoicenumber',
+      'transactionid', 'purchaseid', '订单编号', '订单号', '订单id', '主订单编号', '单号', '交易号', '订单'],
+  },
+  customer: {
+    type: 'id',
+    synonyms: ['customerid', 'customer', 'custid', 'userid', 'user', 'buyerid', 'buyer', 'memberid', 'member',
+      'clientid', 'accountid', 'customerno', 'customernumber', '买家会员名', '买家id', '买家账号', '会员id', '会员名',
+      '会员编号', '用户id', '客户id', '客户编号', '顾客id', '买家'],
+  },
+  customer_name: {
+    type: 'text',
+    pii: true,
+    synonyms: ['customername', 'name', 'fullname', 'buyername', 'recipient', 'recipientname', 'shippingname',
+      '收货人姓名', '收货人', '姓名', '客户名称', '客户姓名', '买家姓名'],
+  },
+  phone: {
+    type: 'text',
+    pii: true,
+    synonyms: ['phone', 'mobile', 'tel', 'telephone', 'phonenumber', 'mobilephone', 'cellphone', '手机', '手机号',
+      '手机号码', '联系电话', '电话', '联系手机'],
+  },
+  email: { type: 'text', pii: true, synonyms: ['email', 'emailaddress', 'mail', '邮箱', '电子邮件', '电子邮箱'] },
+  address: {
+    type: 'text',
+    pii: true,
+    synonyms: ['address', 'shippingaddress', 'street', 'streetaddress', 'deliveryaddress', '收货地址', '地址', '详细地址'],
+  },
+  gender: { type: 'gender', synonyms: ['gender', 'sex', '性别'] },
+  birth_year: { type: 'integer', synonyms: ['birthyear', 'yearofbirth', 'born', '出生年份', '出生年'] },
+  age: { type: 'integer', synonyms: ['age', '年龄'] },
+  city: { type: 'text', synonyms: ['city', 'town', '城市', '所在城市', '收货城市', '市'] },
+  country: { type: 'text', synonyms: ['country', 'countryname', 'nation', '国家', '国家地区'] },
+  occupation: { type: 'text', synonyms: ['occupation', 'job', 'profession', 'jobtitle', '职业'] },
+  interests: { type: 'text', synonyms: ['interests', 'interest', 'hobbies', 'hobby', 'tags', '兴趣', '爱好', '兴趣爱好', '标签'] },
+  signup_at: {
+    type: 'date',
+    synonyms: ['signupdate', 'signup', 'signupat', 'signuptime', 'registeredat', 'registrationdate', 'registerdate',
+      'joindate', 'joined', 'membersince', '注册时间', '注册日期', '入会时间'],
+  },
+  product: {
+    type: 'id',
+    synonyms: ['sku', 'stockcode', 'productid', 'product', 'itemid', 'item', 'productcode', 'goodsid', 'skuid',
+      'itemcode', 'movieid', '商品编号', '商品id', '宝贝id', '商家编码', '货号', '商品编码', 'sku编码', '商品'],
+  },
+  title: {
+    type: 'text',
+    synonyms: ['description', 'productname', 'title', 'itemname', 'goodsname', 'productdescription', 'producttitle',
+      '商品名称', '宝贝标题', '商品标题', '标题', '品名', '商品描述'],
+  },
+  category: {
+    type: 'text',
+    synonyms: ['category', 'productcategory', 'categoryname', 'department', '类目', '商品类目', '分类', '品类', '商品分类'],
+  },
+  price: {
+    type: 'money',
+    synonyms: ['price', 'listprice', 'unitprice', 'saleprice', 'retailprice', '价格', '售价', '单价', '商品价格', '标价'],
+  },
+  cost: { type: 'money', synonyms: ['cost', 'costprice', 'unitcost', '成本', '成本价', '进价'] },
+  stock: { type: 'integer', synonyms: ['stock', 'inventory', 'onhand', 'stockqty', 'stocklevel', '库存', '库存数量', '库存量'] },
+  date: {
+    type: 'date',
+    synonyms: ['invoicedate', 'orderdate', 'date', 'time', 'timestamp', 'createdat', 'ordertime', 'placedat',
+      'datetime', 'eventtime', 'purchasedate', 'transactiondate', 'ratedat', 'reviewdate', 'orderdatetime',
+      '下单时间', '订单创建时间', '创建时间', '付款时间', '日期', '时间', '交易时间', '评价时间', '评论时间', '下单日期',
+      '购买时间', '行为时间'],
+  },
+  status: { type: 'status', synonyms: ['status', 'orderstatus', 'state', '订单状态', '状态', '交易状态'] },
+  amount: {
+    type: 'money',
+    synonyms: ['amount', 'total', 'totalamount', 'paid', 'paidamount', 'ordertotal', 'ordervalue', 'payment',
+      'grandtotal', 'totalpaid', 'amountpaid', 'sales', 'revenue', '实付金额', '买家实际支付金额', '实收款', '订单金额',
+      '总金额', '金额', '支付金额', '实付款', '实际支付金额'],
+  },
+  discount: { type: 'money', synonyms: ['discount', 'discountamount', '优惠金额', '折扣', '优惠', '折扣金额'] },
+  coupon: { type: 'text', synonyms: ['coupon', 'couponcode', 'promocode', 'voucher', 'discountcode', '优惠券', '优惠券码'] },
+  channel: { type: 'text', synonyms: ['channel', 'source', 'platform', 'saleschannel', '渠道', '来源', '订单来源', '销售渠道'] },
+  quantity: { type: 'number', synonyms: ['quantity', 'qty', 'units', 'count', 'number', '数量', '购买数量', '商品数量', '件数'] },
+  unit_price: {
+    type: 'money',
+    synonyms: ['unitprice', 'price', 'itemprice', 'priceeach', '单价', '商品单价', '成交单价', '价格', '成交价'],
+  },
+  line_amount: {
+    type: 'money',
+    synonyms: ['lineamount', 'linetotal', 'subtotal', 'itemtotal', 'lineprice', '小计', '商品总价', '商品金额'],
+  },
+  type: {
+    type: 'event-type',
+    synonyms: ['eventtype', 'type', 'action', 'behavior', 'behaviour', 'behaviortype', 'event', 'eventname',
+      '行为类型', '行为', '事件类型', '事件'],
+  },
+  visitor: { type: 'id', synonyms: ['visitorid', 'visitor', 'anonymousid', 'cookieid', 'deviceid', '访客id', '访客'] },
+  session: { type: 'id', synonyms: ['sessionid', 'session', '会话id', '会话'] },
+  query: { type: 'text', synonyms: ['query', 'searchterm', 'searchquery', 'keyword', 'keywords', 'searchtext', '搜索词', '关键词'] },
+  rating: { type: 'number', synonyms: ['rating', 'score', 'stars', 'star', 'rate', '评分', '星级', '打分', '评价星级'] },
+  text: {
+    type: 'text',
+    synonyms: ['review', 'text', 'comment', 'content', 'reviewtext', 'body', 'reviewbody', 'feedback',
+      '评价内容', '评论内容', '评价', '评论', '内容', '买家评价'],
+  },
+  campaign: { type: 'id', synonyms: ['campaignid', 'campaign', 'campaigncode', '活动id', '活动编号', '活动'] },
+  campaign_name: { type: 'text', synonyms: ['campaignname', '活动名称'] },
+  sent_at: { type: 'date', synonyms: ['sentat', 'senttime', 'sendtime', 'sentdate', 'contactedat', '发送时间', '触达时间'] },
+  arm: { type: 'arm', synonyms: ['arm', 'group', 'variant', 'treatment', 'testgroup', 'cohort', '分组', '组别'] },
+  responded: { type: 'boolean', synonyms: ['responded', 'response', 'converted', 'conversion', '是否响应', '响应', '是否转化'] },
+} satisfies Record<string, FieldSpec>;
+
+export type FieldName = keyof typeof fields;
+export const fieldNames = Object.keys(fields) as FieldName[];
+
+/** Names accepted in `--columns` / `--map` besides the field names themselves. */
+export const fieldAliases: Record<string, FieldName> = {
+  user: 'customer',
+  user_id: 'customer',
+  customer_id: 'customer',
+  item: 'product',
+  item_id: 'product',
+  sku: 'product',
+  product_id: 'product',
+  timestamp: 'date',
+  time: 'date',
+  placed_at: 'date',
+  order: 'order_id',
+  invoice: 'order_id',
+  name: 'customer_name',
+  description: 'title',
+  price_each: 'unit_price',
+  review: 'text',
+};
+
+export interface KindSpec {
+  fields: FieldName[];
+  /** Each inner list is satisfied when any one of its fields is mapped. */
+  required: FieldName[][];
+}
+
+// prettier-ignore
+const customerProfile: FieldName[] = [
+  'customer_name', 'phone', 'email', 'address', 'gender', 'birth_year', 'age', 'city', 'country', 'occupation',
+  'interests', 'signup_at',
+];
+
+// prettier-ignore
+export const kinds: Record<ImportKind, KindSpec> = {
+  'order-lines': {
+    fields: ['order_id', 'product', 'quantity', 'unit_price', 'line_amount', 'date', 'customer', 'title', 'category',
+      'status', 'amount', 'discount', 'coupon', 'channel', ...customerProfile],
+    required: [['order_id'], ['product'], ['date'], ['quantity', 'line_amount']],
+  },
+  orders: {
+    fields: ['order_id', 'customer', 'date', 'status', 'amount', 'discount', 'coupon', 'channel', ...customerProfile],
+    required: [['order_id'], ['date'], ['amount']],
+  },
+  customers: { fields: ['customer', ...customerProfile], required: [['customer']] },
+  products: { fields: ['product', 'title', 'category', 'price', 'cost', 'stock'], required: [['product']] },
+  events: {
+    fields: ['customer', 'visitor', 'session', 'date', 'type', 'product', 'query'],
+    required: [['customer', 'visitor'], ['date'], ['type']],
+  },
+  ratings: { fields: ['customer', 'product', 'rating', 'date'], required: [['customer'], ['product'], ['rating']] },
+  reviews: {
+    fields: ['customer', 'product', 'rating', 'text', 'date', 'title', 'category'],
+    required: [['text'], ['date']],
+  },
+  campaigns: {
+    fields: ['campaign', 'customer', 'campaign_name', 'channel', 'coupon', 'sent_at', 'arm', 'responded', 'order_id'],
+    required: [['campaign'], ['customer']],
+  },
+};
+
+/** Lower-case, full-width folded, without spaces and punctuation: "Order ID" = "order_id" = "ＯｒｄｅｒＩＤ". */
+export function normalizeHeader(name: string): string {
+  return name
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s_\-./\\()[\]{}:：#*'"`,;|、（）【】]+/g, '');
+}
+
+const synonymIndex: Map<string, FieldName> = new Map();
+for (const name of fieldNames) {
+  for (const s of fields[name].synonyms) synonymIndex.set(`${name}:${normalizeHeader(s)}`, name);
+}
+
+/** Resolves a user-typed field name or alias (`--columns`, `--map`); undefined when unknown. */
+export function resolveFieldName(name: string): FieldName | undefined {
+  const key = name.trim().toLowerCase();
+  if (key in fields) return key as FieldName;
+  return fieldAliases[key];
+}
+
+export type Mapping = Record<string, FieldName | null>;
+
+/**
+ * Suggests which field each column holds, for one kind of file. Exact synonym
+ * matches win over containment ("订单编号(主)" contains "订单编号"); each field
+ * is given to one column only, the first that matches best.
+ */
+export function suggestMapping(header: readonly string[], kind: ImportKind): Mapping {
+  const allowed = kinds[kind].fields;
+  const normalized = header.map(normalizeHeader);
+  const mapping: Mapping = Object.fromEntries(header.map((h) => [h, null]));
+  const taken = new Set<FieldName>();
+  const assign = (pass: 'exact' | 'contains') => {
+    header.forEach((column, i) => {
+      if (mapping[column]) return;
+      const n = normalized[i] ?? '';
+      if (!n) return;
+      for (const field of allowed) {
+        if (taken.has(field)) continue;
+        const hit =
+          pass === 'exact'
+            ? synonymIndex.get(`${field}:${n}`) === field
+            : fields[field].synonyms.some((s) => {
+                const sn = normalizeHeader(s);
+                // Containment only for distinctive names; "id" or "名" alone would match everything.
+                const distinctive = sn.length >= 4 || (/[^\x00-\x7f]/.test(sn) && sn.length >= 2);
+                return distinctive && n.includes(sn);
+              });
+        if (hit) {
+          mapping[column] = field;
+          taken.add(field);
+          return;
+        }
+      }
+    });
+  };
+  assign('exact');
+  assign('contains');
+  return mapping;
+}
+
+/** Required field groups a mapping leaves unsatisfied, as readable names ("quantity or line_amount"). */
+export function missingRequired(mapping: Mapping, kind: ImportKind): string[] {
+  const mapped = new Set(Object.values(mapping).filter((f): f is FieldName => f !== null));
+  return kinds[kind].required.filter((group) => !group.some((f) => mapped.has(f))).map((group) => group.join(' or '));
+}
+
+/**
+ * Guesses what a file holds from its header: the kind whose required fields are
+ * all present and which explains the most columns. Flat order-line exports win
+ * over orders when a product and quantity column exist.
+ */
+export function detectKind(header: readonly string[]): ImportKind | null {
+  let best: { kind: ImportKind; score: number } | null = null;
+  for (const kind of importKinds) {
+    const mapping = suggestMapping(header, kind);
+    if (missingRequired(mapping, kind).length > 0) continue;
+    const mapped = Object.values(mapping).filter((f) => f !== null).length;
+    // Prefer the more specific kinds on ties: the order of importKinds is that order.
+    const score = mapped * 10 + kinds[kind].required.length;
+    if (!best || score > best.score) best = { kind, score };
+  }
+  return best?.kind ?? null;
+}

@@ -109,6 +109,8 @@ CREATE TABLE orders (
   coupon        TEXT,
   channel       TEXT,
   country       TEXT,
+  -- Number of items when an orders file gives it without lines (e.g. CDNOW's CDs).
+  item_count    REAL,
   import_run_id INTEGER
 ) STRICT;
 CREATE INDEX orders_customer_time ON orders(customer_id, placed_at);
@@ -136,6 +138,7 @@ CREATE TABLE events (
   type        TEXT NOT NULL,
   product_id  INTEGER REFERENCES products(id),
   query       TEXT,
+  import_run_id INTEGER,
   CHECK (customer_id IS NOT NULL OR visitor_id IS NOT NULL)
 ) STRICT;
 CREATE UNIQUE INDEX events_natural ON events(
@@ -152,6 +155,7 @@ CREATE TABLE ratings (
   scale_min   REAL NOT NULL DEFAULT 1,
   scale_max   REAL NOT NULL DEFAULT 5,
   rated_at    INTEGER,
+  import_run_id INTEGER,
   UNIQUE (customer_id, product_id)
 ) STRICT;
 CREATE INDEX ratings_product ON ratings(product_id);
@@ -163,7 +167,8 @@ CREATE TABLE reviews (
   rating      REAL,
   text        TEXT NOT NULL,
   created_at  INTEGER NOT NULL,
-  language    TEXT
+  language    TEXT,
+  import_run_id INTEGER
 ) STRICT;
 CREATE UNIQUE INDEX reviews_natural ON reviews(
   IFNULL(customer_id, -1), IFNULL(product_id, -1), created_at, text);
@@ -176,7 +181,8 @@ CREATE TABLE campaigns (
   channel     TEXT,
   coupon      TEXT,
   started_at  INTEGER,
-  note        TEXT
+  note        TEXT,
+  import_run_id INTEGER
 ) STRICT;
 
 CREATE TABLE campaign_contacts (
@@ -187,6 +193,7 @@ CREATE TABLE campaign_contacts (
   arm         TEXT NOT NULL DEFAULT 'treatment' CHECK (arm IN ('treatment', 'control')),
   responded   INTEGER NOT NULL DEFAULT 0 CHECK (responded IN (0, 1)),
   order_id    INTEGER REFERENCES orders(id),
+  import_run_id INTEGER,
   UNIQUE (campaign_id, customer_id)
 ) STRICT;
 CREATE INDEX campaign_contacts_customer ON campaign_contacts(customer_id);

@@ -100,7 +100,7 @@ export const fields = {
   amount: {
     type: 'money',
     synonyms: ['amount', 'total', 'totalamount', 'paid', 'paidamount', 'ordertotal', 'ordervalue', 'payment',
-      'grandtotal', 'totalpaid', 'amountpaid', 'sales', 'revenue', '实付金额', '买家实际支付金额', '实收款', '订单金额',
+      'grandtotal', 'totalpaid', 'amountpaid', 'sales', 'revenue', 'value', 'dollarvalue', 'dollars', '实付金额', '买家实际支付金额', '实收款', '订单金额',
       '总金额', '金额', '支付金额', '实付款', '实际支付金额'],
   },
   discount: { type: 'money', synonyms: ['discount', 'discountamount', '优惠金额', '折扣', '优惠', '折扣金额'] },
@@ -179,8 +179,9 @@ export const kinds: Record<ImportKind, KindSpec> = {
     required: [['order_id'], ['product'], ['date'], ['quantity', 'line_amount']],
   },
   orders: {
-    fields: ['order_id', 'customer', 'date', 'status', 'amount', 'discount', 'coupon', 'channel', ...customerProfile],
-    required: [['order_id'], ['date'], ['amount']],
+    fields: ['order_id', 'customer', 'date', 'status', 'amount', 'quantity', 'discount', 'coupon', 'channel', ...customerProfile],
+    // Without an order id (CDNOW-style transaction logs) the id is derived from the row.
+    required: [['order_id', 'customer'], ['date'], ['amount']],
   },
   customers: { fields: ['customer', ...customerProfile], required: [['customer']] },
   products: { fields: ['product', 'title', 'category', 'price', 'cost', 'stock'], required: [['product']] },

@@ -6,9 +6,11 @@ export type FileFormat = 'delimited' | 'whitespace' | 'xlsx' | 'json' | 'ndjson'
 export type Cell = string | number | boolean | Date | null;
 
 export interface RawRecord {
-  /** 1-based line in the file where the record starts (XLSX: the sheet row; JSON array: the record's line). */
+  /** 1-based line in the file where the record starts (XLSX: the sheet row; JSON array: the line where its object opens). */
   line: number;
   values: Cell[];
+  /** Set when the reader could not make a proper record of this line (invalid NDJSON, a non-object in a JSON list, an unclosed quote); `values` may then be empty. */
+  error?: string;
 }
 
 export interface SourceInfo {

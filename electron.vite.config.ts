@@ -1,0 +1,43 @@
+/**
+ * Desktop build: out/main (main process + the job worker as its own file),
+ * out/preload/preload.cjs (CommonJS: sandboxed preloads cannot be ES modules),
+ * out/renderer (the Vue app, also buildable alone by src-renderer/vite.config.ts).
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vue from '@vitejs/plugin-vue';
+import { defineConfig } from 'electron-vite';
+import { rendererConfig } from './src-renderer/vite.shared.ts';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: resolve(root, 'out/main'),
+      // Native and optional heavy modules stay in node_modules; other deps are externalized by default.
+      externalizeDeps: { include: ['better-sqlite3', 'node-llama-cpp'] },
+      rolldownOptions: {
+        input: {
+          index: resolve(root, 'src-main/index.ts'),
+          'jobs-worker': resolve(root, 'src-main/core/jobs/worker.ts'),
+        },
+        external: ['better-sqlite3', 'node-llama-cpp', /^node-llama-cpp\//],
+        output: { entryFileNames: '[name].js' },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: resolve(root, 'out/preload'),
+      rolldownOptions: {
+        input: { preload: resolve(root, 'src-main/preload.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs', codeSplitting: false },
+      },
+    },
+  },
+  renderer: {
+    ...rendererConfig(root),
+    plugins: [vue()],
+  },
+});

@@ -1,0 +1,179 @@
+/**
+ * The one API contract. Electron IPC, the CLI and browser mode serve these
+ * methods, and the renderer calls them; every door validates the input with the
+ * schema here before the core sees it. Kept free of Node imports so the
+ * renderer can bundle it.
+ */
+import { z } from 'zod';
+
+export const importKindSchema = z.enum([
+  'auto',
+  'order-lines',
+  'orders',
+  'customers',
+  'products',
+  'events',
+  'ratings',
+  'reviews',
+  'campaigns',
+]);
+
+export const missingPolicySchema = z.union([
+  z.enum(['drop', 'ffill', 'mean', 'median', 'mode', 'keep']),
+  z.object({ constant: z.union([z.string(), z.number()]) }),
+]);
+
+export const importOptionsSchema = z.object({
+  path: z.string().min(1),
+  kind: importKindSchema.default('auto'),
+  encoding: z.string().optional(),
+  format: z.enum(['delimited', 'whitespace', 'xlsx', 'json', 'ndjson']).optional(),
+  delimiter: z.string().optional(),
+  sheet: z.string().optional(),
+  /** Names of a headerless file's columns in order (field names; `_` skips a column). */
+  columns: z.array(z.string()).optional(),
+  /** Overrides of the suggested mapping: source column → field name, or null to ignore it. */
+  map: z.record(z.string(), z.string().nullable()).optional(),
+  /** Per-field missing-value policy; fields without one reject rows missing a required value. */
+  missing: z.record(z.string(), missingPolicySchema).optional(),
+  /** Keep names, phones, emails and addresses as they are instead of pseudonymizing them. */
+  keepPii: z.boolean().default(false),
+  /** Slash dates: month first (US exports) or day first; detected from the data when absent. */
+  dateOrder: z.enum(['mdy', 'dmy']).optional(),
+});
+export type ImportOptions = z.input<typeof importOptionsSchema>;
+
+export const rowErrorSchema = z.object({
+  line: z.number().int(),
+  column: z.string().nullable(),
+  reason: z.string(),
+});
+
+export const importPreviewSchema = z.object({
+  path: z.string(),
+  format: z.string(),
+  encoding: z.string(),
+  encodingSource: z.string(),
+  delimiter: z.string().nullable(),
+  header: z.array(z.string()),
+  rows: z.array(z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))),
+  kind: importKindSchema.exclude(['auto']).nullable(),
+  mapping: z.record(z.string(), z.string().nullable()),
+  /** Where the mapping came from: remembered for this layout, or suggested from header names. */
+  mappingSource: z.enum(['remembered', 'suggested', 'columns']),
+  missingRequired: z.array(z.string()),
+});
+export type ImportPreview = z.infer<typeof importPreviewSchema>;
+
+export const tableCountsSchema = z.record(z.string(), z.number());
+
+export const importResultSchema = z.object({
+  runId: z.number().int().nullable(),
+  kind: z.string(),
+  rowsRead: z.number().int(),
+  rowsImported: z.number().int(),
+  rowsRejected: z.number().int(),
+  /** Rows added to each table (0 everywhere when the same file is imported again). */
+  tables: tableCountsSchema,
+  /** Rows this import created or updated in each table. */
+  touched: tableCountsSchema,
+  errors: z.array(rowErrorSchema),
+  errorCount: z.number().int(),
+  seconds: z.number(),
+});
+export type ImportResult = z.infer<typeof importResultSchema>;
+
+export const statsSchema = z.object({
+  customers: z.number().int(),
+  orders: z.number().int(),
+  orderItems: z.number().int(),
+  products: z.number().int(),
+  events: z.number().int(),
+  ratings: z.number().int(),
+  reviews: z.number().int(),
+  revenue: z.number(),
+  returns: z.number().int(),
+  returnedAmount: z.number(),
+  cancelled: z.number().int(),
+  firstOrderAt: z.string().nullable(),
+  lastOrderAt: z.string().nullable(),
+});
+export type Stats = z.infer<typeof statsSchema>;
+
+export const jobStateSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']),
+  done: z.number(),
+  total: z.number().nullable(),
+  unit: z.string(),
+  ratePerSecond: z.number().nullable(),
+  etaSeconds: z.number().nullable(),
+  message: z.string().nullable(),
+  error: z.string().nullable(),
+  result: z.unknown().optional(),
+  startedAt: z.number(),
+  finishedAt: z.number().nullable(),
+});
+export type JobState = z.infer<typeof jobStateSchema>;
+
+export const importRunSchema = z.object({
+  id: z.number().int(),
+  fileName: z.string(),
+  kind: z.string(),
+  startedAt: z.number(),
+  rowsRead: z.number().int(),
+  rowsImported: z.number().int(),
+  rowsRejected: z.number().int(),
+});
+
+const empty = z.object({});
+const jobRef = z.object({ jobId: z.string() });
+
+/** Method name → input and output schema. */
+export const api = {
+  'workspace.info': {
+    input: empty,
+    output: z.object({ path: z.string(), schemaVersion: z.number().int(), isSample: z.boolean() }),
+  },
+  'stats.get': { input: empty, output: statsSchema },
+  'import.preview': { input: importOptionsSchema, output: importPreviewSchema },
+  'import.start': { input: importOptionsSchema, output: jobRef },
+  'import.runs': { input: empty, output: z.array(importRunSchema) },
+  'import.errors': {
+    input: z.object({
+      runId: z.number().int(),
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(1000).default(100),
+    }),
+    output: z.object({ total: z.number().int(), errors: z.array(rowErrorSchema) }),
+  },
+  'sample.start': {
+    input: z.object({
+      customers: z.number().int().min(10).max(5_000_000).default(20_000),
+      seed: z.number().int().default(42),
+    }),
+    output: jobRef,
+  },
+  'jobs.get': { input: jobRef, output: jobStateSchema },
+  'jobs.list': { input: empty, output: z.array(jobStateSchema) },
+  'jobs.cancel': { input: jobRef, output: z.object({ cancelled: z.boolean() }) },
+} as const;
+
+export type Api = typeof api;
+export type Method = keyof Api;
+export type Input<M extends Method> = z.input<Api[M]['input']>;
+export type Output<M extends Method> = z.infer<Api[M]['output']>;
+
+/** Pushed from the core to every client: job progress and completion. */
+export const serverEventSchema = z.object({ type: z.literal('job'), job: jobStateSchema });
+export type ServerEvent = z.infer<typeof serverEventSchema>;
+
+export function isMethod(name: string): name is Method {
+  return Object.hasOwn(api, name);
+}
+
+/** The error shape every door returns for a rejected call. */
+export const apiErrorSchema = z.object({
+  error: z.object({ code: z.enum(['invalid_input', 'not_found', 'failed']), message: z.string() }),
+});

@@ -1,0 +1,87 @@
+/**
+ * The core behind every door: validates a call against the contract, runs it
+ * and validates what it returns. Electron IPC, the HTTP server and the CLI hold
+ * one of these per open workspace.
+ */
+import { z } from 'zod';
+import { api, isMethod, type Input, type Method, type Output, type ServerEvent } from './contract.ts';
+import { openWorkspace, getMeta, schemaVersion, type Db } from '../db/workspace.ts';
+import { JobRunner } from '../jobs/runner.ts';
+import { workspaceStats } from '../stats/stats.ts';
+import { previewImport } from '../import/preview.ts';
+import { listImportRuns, listImportErrors } from '../import/runs.ts';
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly code: 'invalid_input' | 'not_found' | 'failed';
+  constructor(code: ApiError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+type Handlers = { [M in Method]: (input: z.infer<(typeof api)[M]['input']>) => Promise<Output<M>> | Output<M> };
+
+export class WorkbenchService {
+  readonly dbPath: string;
+  readonly jobs: JobRunner;
+  private readonly db: Db;
+  private readonly handlers: Handlers;
+
+  constructor(dbPath: string) {
+    this.dbPath = dbPath;
+    this.db = openWorkspace(dbPath);
+    this.jobs = new JobRunner(dbPath);
+    this.handlers = this.createHandlers();
+  }
+
+  /** Validates the raw input, runs the method, validates the output. */
+  async call(method: string, rawInput: unknown): Promise<unknown> {
+    if (!isMethod(method)) throw new ApiError('not_found', `unknown method: ${method}`);
+    const parsed = api[method].input.safeParse(rawInput ?? {});
+    if (!parsed.success) throw new ApiError('invalid_input', z.prettifyError(parsed.error));
+    const handler = this.handlers[method] as (input: unknown) => unknown;
+    const output = await handler(parsed.data);
+    return api[method].output.parse(output);
+  }
+
+  /** Typed convenience for callers inside the main process (CLI). */
+  invoke<M extends Method>(method: M, input: Input<M>): Promise<Output<M>> {
+    return this.call(method, input) as Promise<Output<M>>;
+  }
+
+  onEvent(listener: (event: ServerEvent) => void): () => void {
+    return this.jobs.onUpdate((job) => listener({ type: 'job', job }));
+  }
+
+  async close(): Promise<void> {
+    await this.jobs.close();
+    this.db.close();
+  }
+
+  private createHandlers(): Handlers {
+    const db = this.db;
+    const jobs = this.jobs;
+    const job = (id: string) => {
+      const state = jobs.get(id);
+      if (!state) throw new ApiError('not_found', `no job ${id}`);
+      return state;
+    };
+    return {
+      'workspace.info': () => ({
+        path: this.dbPath,
+        schemaVersion: schemaVersion(db),
+        isSample: getMeta(db, 'sample_truth') !== undefined,
+      }),
+      'stats.get': () => workspaceStats(db),
+      'import.preview': (input) => previewImport(db, input),
+      'import.start': (input) => ({ jobId: jobs.start('import', input).id }),
+      'import.runs': () => listImportRuns(db),
+      'import.errors': (input) => listImportErrors(db, input.runId, input.offset, input.limit),
+      'sample.start': (input) => ({ jobId: jobs.start('sample', input, 'customers').id }),
+      'jobs.get': (input) => job(input.jobId),
+      'jobs.list': () => jobs.list(),
+      'jobs.cancel': (input) => ({ cancelled: jobs.cancel(input.jobId) }),
+    };
+  }
+}

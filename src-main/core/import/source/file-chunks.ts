@@ -1,0 +1,60 @@
+/** Sequential raw reads from one open file, with a byte count for progress. */
+
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+
+/** Big reads keep syscalls and parser restarts rare; records are batched downstream anyway. */
+export const CHUNK_BYTES = 256 * 1024;
+
+export class FileChunks {
+  private handle: FileHandle | null;
+  private read = 0;
+
+  private constructor(handle: FileHandle) {
+    this.handle = handle;
+  }
+
+  static async open(path: string): Promise<FileChunks> {
+    return new FileChunks(await open(path, 'r'));
+  }
+
+  get closed(): boolean {
+    return this.handle === null;
+  }
+
+  /** Raw bytes handed out by `chunks()` so far. */
+  bytesRead(): number {
+    return this.read;
+  }
+
+  /** Up to `size` bytes from the start of the file, without moving the stream position. */
+  async head(size: number): Promise<Buffer> {
+    if (!this.handle) throw new Error('file is closed');
+    const buffer = Buffer.alloc(size);
+    const { bytesRead } = await this.handle.read(buffer, 0, size, 0);
+    return buffer.subarray(0, bytesRead);
+  }
+
+  /** The file from its first byte, in chunks; ends quietly when the file is closed mid-way. */
+  async *chunks(size = CHUNK_BYTES): AsyncGenerator<Buffer> {
+    let position = 0;
+    for (;;) {
+      const handle = this.handle;
+      if (!handle) return;
+      // A fresh buffer per read: stateful decoders may keep a reference to the tail of the last one.
+      const buffer = Buffer.allocUnsafe(size);
+      const { bytesRead } = await handle.read(buffer, 0, size, position);
+      if (bytesRead === 0 || this.handle === null) return;
+      position += bytesRead;
+      this.read += bytesRead;
+      yield buffer.subarray(0, bytesRead);
+    }
+  }
+
+  /** Idempotent. A read in flight finishes first (FileHandle.close waits for it). */
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    if (handle) await handle.close();
+  }
+}

@@ -1,0 +1,106 @@
+/** Wraps a format reader's batches into a RecordSource: header first, then one pass, always closed. */
+
+import type { RawRecord, RecordSource, SourceInfo } from '../types.ts';
+import { ImportError } from '../types.ts';
+import { makeHeader } from './header.ts';
+
+export interface SourceParts {
+  info: SourceInfo;
+  /** Records already read while working out the header. */
+  pending: RawRecord[];
+  /** The remaining batches. */
+  rest: AsyncIterator<RawRecord[]>;
+  /** File name for messages. */
+  label: string;
+  bytesRead: () => number;
+  /** Releases the file; called once. */
+  release: () => Promise<void>;
+  /** Turns a reader's failure into the message the user sees (default: "Could not read …"). */
+  describeError?: (error: unknown) => ImportError;
+}
+
+export function createRecordSource(parts: SourceParts): RecordSource {
+  let pending: RawRecord[] = parts.pending;
+  let started = false;
+  let closed = false;
+  let inFlight = false;
+  let released: Promise<void> | null = null;
+  let onClose: () => void = () => {};
+  // A cancel must not wait for a read in progress: each step races against close().
+  const closing = new Promise<null>((resolve) => {
+    onClose = () => resolve(null);
+  });
+
+  const release = (): Promise<void> => {
+    released ??= (async () => {
+      if (!inFlight) await parts.rest.return?.().catch(() => {});
+      await parts.release();
+    })();
+    return released;
+  };
+
+  async function* batches(): AsyncGenerator<RawRecord[]> {
+    if (started) throw new Error('RecordSource.batches() can be iterated only once');
+    started = true;
+    try {
+      if (pending.length > 0 && !closed) {
+        const first = pending;
+        pending = [];
+        yield first;
+      }
+      while (!closed) {
+        inFlight = true;
+        const step = await Promise.race([parts.rest.next(), closing]);
+        inFlight = step === null;
+        if (step === null || step.done || closed) return;
+        if (step.value.length > 0) yield step.value;
+      }
+    } catch (error) {
+      if (closed) return; // errors after a cancel are the cancel's echo
+      throw parts.describeError ? parts.describeError(error) : asImportError(error, parts.label);
+    } finally {
+      await release();
+    }
+  }
+
+  return {
+    info: parts.info,
+    batches,
+    bytesRead: parts.bytesRead,
+    close: async () => {
+      closed = true;
+      onClose();
+      await release();
+    },
+  };
+}
+
+/**
+ * Takes the header from the first record, unless `columns` names them; in both
+ * cases reads the first batch now so that an unreadable file fails at open.
+ */
+export async function splitHeader(
+  batches: AsyncIterator<RawRecord[]>,
+  columns: string[] | undefined,
+  label: string,
+): Promise<{ header: string[]; hasHeader: boolean; pending: RawRecord[] }> {
+  let first: RawRecord[] = [];
+  for (;;) {
+    const step = await batches.next();
+    if (step.done) break;
+    if (step.value.length > 0) {
+      first = step.value;
+      break;
+    }
+  }
+  if (columns !== undefined) return { header: makeHeader(columns), hasHeader: false, pending: first };
+  const head = first[0];
+  if (!head) throw new ImportError(`"${label}" contains no data: not even a header row.`);
+  return { header: makeHeader(head.values), hasHeader: true, pending: first.slice(1) };
+}
+
+export function asImportError(error: unknown, label: string): ImportError {
+  if (error instanceof ImportError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ImportError(`Could not read "${label}": ${message}`);
+}

@@ -1,0 +1,406 @@
+/**
+ * Turns validated rows into table rows, one writer per kind of file. Natural
+ * keys (customer id, SKU, order id, …) are upserted, so importing the same file
+ * twice changes nothing. A repeated line (same order, product and unit price)
+ * is a duplicate export row and is kept once, as pandas' drop_duplicates would.
+ */
+import type { Db } from '../db/workspace.ts';
+import type { FieldName, ImportKind } from './fields.ts';
+
+export type Value = number | string | null;
+/** A converted row: field → value (null when missing). */
+export type Row = Partial<Record<FieldName, Value>>;
+
+/** A row that parses but cannot be stored (a semantic problem); reported like a bad cell. */
+export class RowReject extends Error {
+  readonly column: FieldName | null;
+  constructor(column: FieldName | null, reason: string) {
+    super(reason);
+    this.column = column;
+  }
+}
+
+export interface Writer {
+  write(row: Row): void;
+  /** Post-processing after the last row; returns rows touched per table. */
+  finish(): Record<string, number>;
+}
+
+/** Recently used natural key → id. Cleared when full: exports repeat keys locally, and memory must stay flat. */
+class KeyCache<V> {
+  private map = new Map<string, V>();
+  private readonly max: number;
+  constructor(max = 200_000) {
+    this.max = max;
+  }
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, value: V): void {
+    if (this.map.size >= this.max) this.map = new Map();
+    this.map.set(key, value);
+  }
+}
+
+const str = (v: Value | undefined): string | null => (v === null || v === undefined ? null : String(v));
+const num = (v: Value | undefined): number | null => (typeof v === 'number' ? v : null);
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** Customers, products and orders by natural key, created or merged on first sight in this run. */
+class Entities {
+  private readonly customers = new KeyCache<number>();
+  private readonly products = new KeyCache<number>();
+  private readonly upsertCustomer;
+  private readonly upsertProduct;
+  private readonly runId: number;
+  private readonly currentYear = new Date().getUTCFullYear();
+
+  constructor(db: Db, runId: number) {
+    this.runId = runId;
+    // COALESCE: a file that lacks a column never erases what another file said.
+    this.upsertCustomer = db.prepare(
+      `INSERT INTO customers(external_id, name, phone, email, address, gender, birth_year, city, country, occupation,
+                             interests, signup_at, import_run_id)
+       VALUES (@external_id, @name, @phone, @email, @address, @gender, @birth_year, @city, @country, @occupation,
+               @interests, @signup_at, @run)
+       ON CONFLICT(external_id) DO UPDATE SET
+         name = COALESCE(excluded.name, name), phone = COALESCE(excluded.phone, phone),
+         email = COALESCE(excluded.email, email), address = COALESCE(excluded.address, address),
+         gender = COALESCE(excluded.gender, gender), birth_year = COALESCE(excluded.birth_year, birth_year),
+         city = COALESCE(excluded.city, city), country = COALESCE(excluded.country, country),
+         occupation = COALESCE(excluded.occupation, occupation), interests = COALESCE(excluded.interests, interests),
+         signup_at = COALESCE(excluded.signup_at, signup_at), import_run_id = excluded.import_run_id
+       RETURNING id`,
+    );
+    this.upsertProduct = db.prepare(
+      `INSERT INTO products(sku, title, category, price, cost, stock, import_run_id)
+       VALUES (@sku, @title, @category, @price, @cost, @stock, @run)
+       ON CONFLICT(sku) DO UPDATE SET
+         title = COALESCE(excluded.title, title), category = COALESCE(excluded.category, category),
+         price = COALESCE(excluded.price, price), cost = COALESCE(excluded.cost, cost),
+         stock = COALESCE(excluded.stock, stock), import_run_id = excluded.import_run_id
+       RETURNING id`,
+    );
+  }
+
+  customer(row: Row): number | null {
+    const key = str(row.customer);
+    if (key === null) return null;
+    const cached = this.customers.get(key);
+    if (cached !== undefined) return cached;
+    const age = num(row.age);
+    const { id } = this.upsertCustomer.get({
+      external_id: key,
+      name: str(row.customer_name),
+      phone: str(row.phone),
+      email: str(row.email),
+      address: str(row.address),
+      gender: str(row.gender),
+      birth_year: num(row.birth_year) ?? (age !== null ? this.currentYear - age : null),
+      city: str(row.city),
+      country: str(row.country),
+      occupation: str(row.occupation),
+      interests: str(row.interests),
+      signup_at: num(row.signup_at),
+      run: this.runId,
+    }) as { id: number };
+    this.customers.set(key, id);
+    return id;
+  }
+
+  product(row: Row): number | null {
+    const sku = str(row.product);
+    if (sku === null) return null;
+    const cached = this.products.get(sku);
+    if (cached !== undefined) return cached;
+    const { id } = this.upsertProduct.get({
+      sku,
+      title: str(row.title),
+      category: str(row.category),
+      price: num(row.price),
+      cost: num(row.cost),
+      stock: num(row.stock),
+      run: this.runId,
+    }) as { id: number };
+    this.products.set(sku, id);
+    return id;
+  }
+}
+
+function touched(db: Db, runId: number, tables: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of tables) {
+    out[t] = (db.prepare(`SELECT COUNT(*) AS n FROM ${t} WHERE import_run_id = ?`).get(runId) as { n: number }).n;
+  }
+  return out;
+}
+
+function orderUpsert(db: Db) {
+  return db.prepare(
+    `INSERT INTO orders(external_id, customer_id, placed_at, status, amount, discount, coupon, channel, country,
+                        item_count, import_run_id)
+     VALUES (@external_id, @customer_id, @placed_at, @status, @amount, @discount, @coupon, @channel, @country,
+             @item_count, @run)
+     ON CONFLICT(external_id) DO UPDATE SET
+       customer_id = COALESCE(excluded.customer_id, customer_id), placed_at = excluded.placed_at,
+       status = excluded.status, amount = excluded.amount, discount = excluded.discount,
+       coupon = COALESCE(excluded.coupon, coupon), channel = COALESCE(excluded.channel, channel),
+       country = COALESCE(excluded.country, country), item_count = COALESCE(excluded.item_count, item_count),
+       import_run_id = excluded.import_run_id
+     RETURNING id`,
+  );
+}
+
+/** A return document: a 'C' invoice (C + digits, as in UCI Online Retail) or a negative line. */
+const cancelInvoice = /^C\d/i;
+
+function orderLinesWriter(db: Db, runId: number, amountMapped: boolean): Writer {
+  const entities = new Entities(db, runId);
+  const orders = new KeyCache<number>(50_000);
+  const upsertOrder = orderUpsert(db);
+  const upsertItem = db.prepare(
+    `INSERT INTO order_items(order_id, product_id, quantity, unit_price, import_run_id) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT(order_id, product_id, unit_price) DO UPDATE SET
+       quantity = excluded.quantity, import_run_id = excluded.import_run_id`,
+  );
+  return {
+    write(row) {
+      let quantity = num(row.quantity);
+      let unitPrice = num(row.unit_price);
+      const lineAmount = num(row.line_amount);
+      if (quantity === null) quantity = lineAmount !== null ? Math.sign(lineAmount) || 1 : null;
+      if (quantity === null) throw new RowReject('quantity', 'missing quantity');
+      if (quantity === 0) throw new RowReject('quantity', 'quantity is 0');
+      if (unitPrice === null) {
+        if (lineAmount === null) throw new RowReject('unit_price', 'missing unit price and line amount');
+        unitPrice = Math.abs(lineAmount / quantity);
+      }
+      if (unitPrice < 0) throw new RowReject('unit_price', `negative unit price ${unitPrice}`);
+      const id = String(row.order_id);
+      const statusField = (row.status as string | null | undefined) ?? null;
+      const cInvoice = cancelInvoice.test(id);
+      const negative = quantity < 0 || (lineAmount !== null && lineAmount < 0);
+      let status = statusField ?? 'completed';
+      let key = id;
+      if (cInvoice || negative) {
+        status = 'returned';
+        // A negative line inside a sales invoice becomes its own return document.
+        if (!cInvoice && statusField !== 'returned') key = `${id}-R`;
+      }
+      let orderId = orders.get(key);
+      if (orderId === undefined) {
+        const customerId = entities.customer(row);
+        ({ id: orderId } = upsertOrder.get({
+          external_id: key,
+          customer_id: customerId,
+          placed_at: row.date,
+          status,
+          amount: num(row.amount) ?? 0,
+          discount: num(row.discount) ?? 0,
+          coupon: str(row.coupon),
+          channel: str(row.channel),
+          country: str(row.country),
+          item_count: null,
+          run: runId,
+        }) as { id: number });
+        orders.set(key, orderId);
+      }
+      const productId = entities.product(row);
+      upsertItem.run(orderId, productId, Math.abs(quantity), round2(unitPrice), runId);
+    },
+    finish() {
+      if (!amountMapped) {
+        // Paid amount = sum of the lines less the order's discount, for every order this run touched.
+        db.prepare(
+          `UPDATE orders SET amount = ROUND(IFNULL((SELECT SUM(quantity * unit_price) FROM order_items
+                                                    WHERE order_id = orders.id), 0) - discount, 2)
+           WHERE import_run_id = ?`,
+        ).run(runId);
+      }
+      return touched(db, runId, ['customers', 'products', 'orders', 'order_items']);
+    },
+  };
+}
+
+function ordersWriter(db: Db, runId: number): Writer {
+  const entities = new Entities(db, runId);
+  const upsertOrder = orderUpsert(db);
+  // Transaction logs without an order id (CDNOW): the id is the row's content plus
+  // its occurrence count, stable when the same file is imported again.
+  const occurrences = new Map<string, number>();
+  return {
+    write(row) {
+      const customerId = entities.customer(row);
+      let id = str(row.order_id);
+      if (id === null) {
+        const base = `${String(row.customer)}|${String(row.date)}|${String(row.amount)}|${String(row.quantity ?? '')}`;
+        const n = (occurrences.get(base) ?? 0) + 1;
+        occurrences.set(base, n);
+        id = `~${base}#${n}`;
+      }
+      const amount = num(row.amount) ?? 0;
+      const status = (row.status as string | null | undefined) ?? (amount < 0 ? 'returned' : 'completed');
+      upsertOrder.get({
+        external_id: id,
+        customer_id: customerId,
+        placed_at: row.date,
+        status,
+        amount: Math.abs(amount),
+        discount: num(row.discount) ?? 0,
+        coupon: str(row.coupon),
+        channel: str(row.channel),
+        country: str(row.country),
+        item_count: num(row.quantity),
+        run: runId,
+      });
+    },
+    finish: () => touched(db, runId, ['customers', 'orders']),
+  };
+}
+
+function customersWriter(db: Db, runId: number): Writer {
+  const entities = new Entities(db, runId);
+  return { write: (row) => void entities.customer(row), finish: () => touched(db, runId, ['customers']) };
+}
+
+function productsWriter(db: Db, runId: number): Writer {
+  const entities = new Entities(db, runId);
+  return { write: (row) => void entities.product(row), finish: () => touched(db, runId, ['products']) };
+}
+
+function eventsWriter(db: Db, runId: number): Writer {
+  const entities = new Entities(db, runId);
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO events(customer_id, visitor_id, session_id, occurred_at, type, product_id, query, import_run_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  return {
+    write(row) {
+      insert.run(
+        entities.customer(row),
+        str(row.visitor),
+        str(row.session),
+        row.date,
+        row.type,
+        entities.product(row),
+        str(row.query),
+        runId,
+      );
+    },
+    finish: () => touched(db, runId, ['customers', 'products', 'events']),
+  };
+}
+
+function ratingsWriter(db: Db, runId: number): Writer {
+  const entities = new Entities(db, runId);
+  let min = Infinity;
+  let max = -Infinity;
+  const upsert = db.prepare(
+    `INSERT INTO ratings(customer_id, product_id, rating, rated_at, import_run_id) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT(customer_id, product_id) DO UPDATE SET
+       rating = excluded.rating, rated_at = COALESCE(excluded.rated_at, rated_at), import_run_id = excluded.import_run_id`,
+  );
+  return {
+    write(row) {
+      const rating = num(row.rating) as number;
+      if (rating < 0 || rating > 100) throw new RowReject('rating', `rating ${rating} is outside 0–100`);
+      if (rating < min) min = rating;
+      if (rating > max) max = rating;
+      upsert.run(entities.customer(row), entities.product(row), rating, num(row.date), runId);
+    },
+    finish() {
+      if (max > -Infinity) {
+        // The scale is read off the data: 1–5 stars unless values say 0–10 or 0–100.
+        const scaleMax = max <= 5 ? 5 : max <= 10 ? 10 : 100;
+        const scaleMin = min < 1 ? 0 : 1;
+        db.prepare('UPDATE ratings SET scale_min = ?, scale_max = ? WHERE import_run_id = ?').run(scaleMin, scaleMax, runId);
+      }
+      return touched(db, runId, ['customers', 'products', 'ratings']);
+    },
+  };
+}
+
+const cjk = /[\u3400-\u9fff]/;
+
+function reviewsWriter(db: Db, runId: number): Writer {
+  const entities = new Entities(db, runId);
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO reviews(customer_id, product_id, rating, text, created_at, language, import_run_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  return {
+    write(row) {
+      const text = String(row.text);
+      insert.run(entities.customer(row), entities.product(row), num(row.rating), text, row.date, cjk.test(text) ? 'zh' : 'en', runId);
+    },
+    finish: () => touched(db, runId, ['customers', 'products', 'reviews']),
+  };
+}
+
+function campaignsWriter(db: Db, runId: number): Writer {
+  const entities = new Entities(db, runId);
+  const campaigns = new KeyCache<number>(10_000);
+  const upsertCampaign = db.prepare(
+    `INSERT INTO campaigns(external_id, name, channel, coupon, started_at, import_run_id) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT(external_id) DO UPDATE SET
+       name = COALESCE(excluded.name, name), channel = COALESCE(excluded.channel, channel),
+       coupon = COALESCE(excluded.coupon, coupon), started_at = MIN(IFNULL(started_at, excluded.started_at), IFNULL(excluded.started_at, started_at)),
+       import_run_id = excluded.import_run_id
+     RETURNING id`,
+  );
+  const findOrder = db.prepare('SELECT id FROM orders WHERE external_id = ?').pluck();
+  const upsertContact = db.prepare(
+    `INSERT INTO campaign_contacts(campaign_id, customer_id, sent_at, arm, responded, order_id, import_run_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT(campaign_id, customer_id) DO UPDATE SET
+       sent_at = COALESCE(excluded.sent_at, sent_at), arm = excluded.arm, responded = excluded.responded,
+       order_id = COALESCE(excluded.order_id, order_id), import_run_id = excluded.import_run_id`,
+  );
+  return {
+    write(row) {
+      const key = String(row.campaign);
+      let campaignId = campaigns.get(key);
+      if (campaignId === undefined) {
+        ({ id: campaignId } = upsertCampaign.get(
+          key,
+          str(row.campaign_name),
+          str(row.channel),
+          str(row.coupon),
+          num(row.sent_at),
+          runId,
+        ) as { id: number });
+        campaigns.set(key, campaignId);
+      }
+      let orderId: number | null = null;
+      const orderRef = str(row.order_id);
+      if (orderRef !== null) {
+        orderId = (findOrder.get(orderRef) as number | undefined) ?? null;
+        if (orderId === null) throw new RowReject('order_id', `no order "${orderRef}" in the workspace (import orders first)`);
+      }
+      const responded = row.responded === null || row.responded === undefined ? (orderId !== null ? 1 : 0) : Number(row.responded);
+      upsertContact.run(campaignId, entities.customer(row), num(row.sent_at), row.arm ?? 'treatment', responded, orderId, runId);
+    },
+    finish: () => touched(db, runId, ['customers', 'campaigns', 'campaign_contacts']),
+  };
+}
+
+export function createWriter(db: Db, kind: ImportKind, runId: number, mapped: ReadonlySet<FieldName>): Writer {
+  switch (kind) {
+    case 'order-lines':
+      return orderLinesWriter(db, runId, mapped.has('amount'));
+    case 'orders':
+      return ordersWriter(db, runId);
+    case 'customers':
+      return customersWriter(db, runId);
+    case 'products':
+      return productsWriter(db, runId);
+    case 'events':
+      return eventsWriter(db, runId);
+    case 'ratings':
+      return ratingsWriter(db, runId);
+    case 'reviews':
+      return reviewsWriter(db, runId);
+    case 'campaigns':
+      return campaignsWriter(db, runId);
+  }
+}

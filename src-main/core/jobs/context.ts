@@ -1,0 +1,23 @@
+/** What a job handler sees: progress reporting and cooperative cancellation. */
+export interface JobContext {
+  /** Path of the workspace the job works on; the job opens its own connection. */
+  dbPath: string;
+  progress(done: number, total?: number | null, message?: string): void;
+  readonly cancelled: boolean;
+  /** Throws CancelledError when the user asked to stop; call it between units of work. */
+  throwIfCancelled(): void;
+}
+
+export class CancelledError extends Error {
+  override name = 'CancelledError';
+  constructor() {
+    super('cancelled');
+  }
+}
+
+/** A mistake in what the user asked for (bad file, bad option): shown as is, no stack trace. */
+export class UserError extends Error {
+  override name = 'UserError';
+}
+
+export type JobHandler = (params: unknown, ctx: JobContext) => Promise<unknown>;

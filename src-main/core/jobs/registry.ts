@@ -1,0 +1,36 @@
+/**
+ * Job kinds a worker can run. Each handler opens its own connection to the
+ * workspace (better-sqlite3 connections cannot cross threads) and closes it.
+ */
+import type { ImportOptions } from '../api/contract.ts';
+import { openWorkspace } from '../db/workspace.ts';
+import { runImport } from '../import/importer.ts';
+import { generateSampleShop } from '../sample/index.ts';
+import { UserError, type JobContext, type JobHandler } from './context.ts';
+
+function withDb<T>(ctx: JobContext, fn: (db: ReturnType<typeof openWorkspace>) => Promise<T> | T): Promise<T> {
+  const db = openWorkspace(ctx.dbPath);
+  return Promise.resolve()
+    .then(() => fn(db))
+    .finally(() => db.close());
+}
+
+export const handlers: Record<string, JobHandler> = {
+  import: (params, ctx) => withDb(ctx, (db) => runImport(db, params as ImportOptions, ctx)),
+  sample: (params, ctx) =>
+    withDb(ctx, (db) => {
+      const { customers, seed } = params as { customers: number; seed: number };
+      try {
+        return generateSampleShop(db, {
+          customers,
+          seed,
+          onProgress: (done, total) => ctx.progress(done, total),
+          shouldCancel: () => ctx.cancelled,
+        });
+      } catch (err) {
+        if (ctx.cancelled) ctx.throwIfCancelled();
+        if (err instanceof Error && /already has|not empty/i.test(err.message)) throw new UserError(err.message);
+        throw err;
+      }
+    }),
+};

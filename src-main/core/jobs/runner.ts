@@ -1,0 +1,174 @@
+/**
+ * One job runner for all long work. Each job runs in its own worker thread so
+ * the caller's thread (Electron main, the HTTP server, the CLI's progress bar)
+ * never blocks. Jobs that write run one at a time: SQLite has one writer, and
+ * queuing here is clearer than busy-timeouts inside the workers.
+ */
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { JobState } from '../api/contract.ts';
+import type { WorkerMessage, WorkerStart } from './protocol.ts';
+
+export type JobListener = (job: JobState) => void;
+
+interface Entry {
+  state: JobState;
+  params: unknown;
+  cancelFlag: Int32Array<SharedArrayBuffer>;
+  unit: string;
+  worker: Worker | null;
+  settled: Promise<JobState>;
+  resolve: (s: JobState) => void;
+  /** First progress sample after start, for an overall rate that noise does not swing. */
+  rateBase: { t: number; done: number } | null;
+}
+
+let workerUrl: URL = new URL('./worker.ts', import.meta.url);
+
+/** The Electron bundle ships the worker as its own file; it points the runner at it. */
+export function setJobWorkerUrl(url: URL): void {
+  workerUrl = url;
+}
+
+export class JobRunner {
+  private readonly jobs = new Map<string, Entry>();
+  private readonly queue: Entry[] = [];
+  private running: Entry | null = null;
+  private readonly listeners = new Set<JobListener>();
+  private readonly dbPath: string;
+
+  constructor(dbPath: string) {
+    this.dbPath = dbPath;
+  }
+
+  onUpdate(listener: JobListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(kind: string, params: unknown, unit = 'rows'): JobState {
+    let resolve!: (s: JobState) => void;
+    const settled = new Promise<JobState>((r) => (resolve = r));
+    const entry: Entry = {
+      state: {
+        id: randomUUID(),
+        kind,
+        status: 'queued',
+        done: 0,
+        total: null,
+        unit,
+        ratePerSecond: null,
+        etaSeconds: null,
+        message: null,
+        error: null,
+        startedAt: Date.now(),
+        finishedAt: null,
+      },
+      params,
+      cancelFlag: new Int32Array(new SharedArrayBuffer(4)),
+      unit,
+      worker: null,
+      settled,
+      resolve,
+      rateBase: null,
+    };
+    this.jobs.set(entry.state.id, entry);
+    this.queue.push(entry);
+    this.emit(entry);
+    this.pump();
+    return { ...entry.state };
+  }
+
+  get(id: string): JobState | undefined {
+    const e = this.jobs.get(id);
+    return e ? { ...e.state } : undefined;
+  }
+
+  list(): JobState[] {
+    return [...this.jobs.values()].map((e) => ({ ...e.state }));
+  }
+
+  /** Resolves when the job has finished, whatever the outcome. */
+  wait(id: string): Promise<JobState> {
+    const e = this.jobs.get(id);
+    if (!e) return Promise.reject(new Error(`no job ${id}`));
+    return e.settled;
+  }
+
+  cancel(id: string): boolean {
+    const e = this.jobs.get(id);
+    if (!e || e.state.finishedAt !== null) return false;
+    Atomics.store(e.cancelFlag, 0, 1);
+    if (e.state.status === 'queued') {
+      this.queue.splice(this.queue.indexOf(e), 1);
+      this.finish(e, { status: 'cancelled' });
+    }
+    return true;
+  }
+
+  /** Cancels everything and waits for workers to wind down (their transactions roll back). */
+  async close(): Promise<void> {
+    for (const id of this.jobs.keys()) this.cancel(id);
+    await Promise.all([...this.jobs.values()].map((e) => e.settled));
+  }
+
+  private pump(): void {
+    if (this.running) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    this.running = next;
+    next.state.status = 'running';
+    next.state.startedAt = Date.now();
+    this.emit(next);
+    const data: WorkerStart = {
+      kind: next.state.kind,
+      params: next.params,
+      dbPath: this.dbPath,
+      cancelFlag: next.cancelFlag.buffer,
+    };
+    const worker = new Worker(workerUrl, { workerData: data });
+    next.worker = worker;
+    let outcome: Partial<JobState> | null = null;
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'progress') this.progress(next, m);
+      else if (m.type === 'done') outcome = { status: 'completed', result: m.result };
+      else outcome = { status: m.cancelled ? 'cancelled' : 'failed', error: m.cancelled ? null : m.message };
+    });
+    worker.on('error', (err) => {
+      outcome ??= { status: 'failed', error: err.message };
+    });
+    worker.on('exit', (code) => {
+      this.finish(next, outcome ?? { status: 'failed', error: `job worker exited with code ${code}` });
+      this.running = null;
+      this.pump();
+    });
+  }
+
+  private progress(e: Entry, m: { done: number; total: number | null; message: string | null }): void {
+    const now = Date.now();
+    e.state.done = m.done;
+    e.state.total = m.total;
+    e.state.message = m.message;
+    if (!e.rateBase) e.rateBase = { t: now, done: m.done };
+    const dt = (now - e.rateBase.t) / 1000;
+    if (dt > 0.2) {
+      const rate = (m.done - e.rateBase.done) / dt;
+      e.state.ratePerSecond = rate;
+      e.state.etaSeconds = m.total !== null && rate > 0 ? Math.max(0, (m.total - m.done) / rate) : null;
+    }
+    this.emit(e);
+  }
+
+  private finish(e: Entry, outcome: Partial<JobState>): void {
+    if (e.state.finishedAt !== null) return;
+    Object.assign(e.state, outcome, { finishedAt: Date.now(), etaSeconds: null });
+    e.worker = null;
+    this.emit(e);
+    e.resolve({ ...e.state });
+  }
+
+  private emit(e: Entry): void {
+    const snapshot = { ...e.state };
+    for (const l of this.listeners) l(snapshot);
+  }
+}

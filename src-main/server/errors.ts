@@ -3,8 +3,9 @@
  * the service (ApiError) are recognised by shape, so the doors need not load the
  * core to classify them.
  */
-export const API_ERROR_CODES = ['invalid_input', 'not_found', 'failed'] as const;
-export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+import { apiErrorCodes, type ApiErrorCode } from '../core/api/contract.ts';
+
+export type { ApiErrorCode };
 
 export interface ApiErrorBody {
   code: ApiErrorCode;
@@ -14,7 +15,7 @@ export interface ApiErrorBody {
 export function apiErrorCode(err: unknown): ApiErrorCode | null {
   if (!(err instanceof Error) || !('code' in err)) return null;
   const code = (err as { code: unknown }).code;
-  return API_ERROR_CODES.find((c) => c === code) ?? null;
+  return apiErrorCodes.find((c) => c === code) ?? null;
 }
 
 export function toApiErrorBody(err: unknown): ApiErrorBody {

@@ -45,7 +45,7 @@ export interface RunningServer {
 }
 
 type ApiCode = ApiErrorCode;
-const STATUS: Record<ApiCode, number> = { invalid_input: 400, not_found: 404, failed: 500 };
+const STATUS: Record<ApiCode, number> = { invalid_input: 400, not_found: 404, rejected: 422, unauthorized: 401, failed: 500 };
 
 class HttpError extends Error {
   readonly status: number;
@@ -130,7 +130,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const source = tokenSource(req, url, token, port);
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
     if (source === null) {
-      if (isApi) return sendJson(res, 401, { error: { code: 'invalid_input', message: 'missing or wrong token' } });
+      if (isApi) return sendJson(res, 401, { error: { code: 'unauthorized', message: 'missing or wrong token' } });
       return sendText(res, 401, 'Unauthorized: open the address printed by `workbench serve` (it carries the token).');
     }
 

@@ -13,11 +13,12 @@ import {
   type ServerEvent,
   type Stats,
 } from '../../src-main/core/api/contract.ts';
+import type { ApiErrorCode } from '../../src-main/core/api/error-codes.ts';
 import { suggestMapping } from '../../src-main/core/import/fields.ts';
 
 export class StubApiError extends Error {
   override name = 'ApiError';
-  readonly code: 'invalid_input' | 'not_found' | 'failed';
+  readonly code: ApiErrorCode;
   constructor(code: StubApiError['code'], message: string) {
     super(message);
     this.code = code;

@@ -5,6 +5,9 @@
  * renderer can bundle it.
  */
 import { z } from 'zod';
+import { apiErrorCodes } from './error-codes.ts';
+
+export { apiErrorCodes, type ApiErrorCode } from './error-codes.ts';
 
 export const importKindSchema = z.enum([
   'auto',
@@ -173,7 +176,7 @@ export function isMethod(name: string): name is Method {
   return Object.hasOwn(api, name);
 }
 
-/** The error shape every door returns for a rejected call. */
+/** The error shape every door returns for a call that did not succeed. */
 export const apiErrorSchema = z.object({
-  error: z.object({ code: z.enum(['invalid_input', 'not_found', 'failed']), message: z.string() }),
+  error: z.object({ code: z.enum(apiErrorCodes), message: z.string() }),
 });

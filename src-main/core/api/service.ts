@@ -4,7 +4,7 @@
  * one of these per open workspace.
  */
 import { z } from 'zod';
-import { api, isMethod, type Input, type Method, type Output, type ServerEvent } from './contract.ts';
+import { api, isMethod, type ApiErrorCode, type Input, type Method, type Output, type ServerEvent } from './contract.ts';
 import { openWorkspace, getMeta, schemaVersion, type Db } from '../db/workspace.ts';
 import { JobRunner } from '../jobs/runner.ts';
 import { workspaceStats } from '../stats/stats.ts';
@@ -13,12 +13,15 @@ import { listImportRuns, listImportErrors } from '../import/runs.ts';
 
 export class ApiError extends Error {
   override name = 'ApiError';
-  readonly code: 'invalid_input' | 'not_found' | 'failed';
+  readonly code: ApiErrorCode;
   constructor(code: ApiError['code'], message: string) {
     super(message);
     this.code = code;
   }
 }
+
+/** Errors the core raises for a user's mistake; their message is meant for the user. */
+const userErrors = new Set(['UserError', 'ImportError', 'WorkspaceError']);
 
 type Handlers = { [M in Method]: (input: z.infer<(typeof api)[M]['input']>) => Promise<Output<M>> | Output<M> };
 
@@ -41,7 +44,13 @@ export class WorkbenchService {
     const parsed = api[method].input.safeParse(rawInput ?? {});
     if (!parsed.success) throw new ApiError('invalid_input', z.prettifyError(parsed.error));
     const handler = this.handlers[method] as (input: unknown) => unknown;
-    const output = await handler(parsed.data);
+    let output: unknown;
+    try {
+      output = await handler(parsed.data);
+    } catch (err) {
+      if (err instanceof Error && userErrors.has(err.name)) throw new ApiError('rejected', err.message);
+      throw err;
+    }
     return api[method].output.parse(output);
   }
 

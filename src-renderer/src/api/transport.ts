@@ -3,6 +3,7 @@
  * desktop app, HTTP + server-sent events in browser mode (the session cookie
  * carries the token). Both speak the one contract.
  */
+import { apiErrorCodes } from '../../../src-main/core/api/error-codes.ts';
 import type { ApiErrorCode, Input, Method, Output, ServerEvent } from './types.ts';
 
 export class ApiCallError extends Error {
@@ -24,7 +25,6 @@ export interface Transport {
   upload?: (file: File, onProgress?: (fraction: number) => void) => Promise<string>;
 }
 
-const CODES: readonly ApiErrorCode[] = ['invalid_input', 'not_found', 'failed'];
 
 /** Whatever a door rejected with, as an ApiCallError. */
 export function toApiCallError(err: unknown): ApiCallError {
@@ -32,7 +32,7 @@ export function toApiCallError(err: unknown): ApiCallError {
   if (err !== null && typeof err === 'object') {
     const o = err as { code?: unknown; message?: unknown; error?: unknown };
     if (o.error && typeof o.error === 'object') return toApiCallError(o.error);
-    const code = CODES.find((c) => c === o.code) ?? 'failed';
+    const code = apiErrorCodes.find((c) => c === o.code) ?? 'failed';
     if (typeof o.message === 'string') return new ApiCallError(code, o.message);
   }
   return new ApiCallError('failed', String(err));

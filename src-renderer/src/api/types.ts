@@ -11,4 +11,4 @@ export type {
   Stats,
 } from '../../../src-main/core/api/contract.ts';
 
-export type ApiErrorCode = 'invalid_input' | 'not_found' | 'failed';
+export type { ApiErrorCode } from '../../../src-main/core/api/error-codes.ts';

@@ -20,7 +20,7 @@ async function writeOrderLines(path: string, n: number): Promise<void> {
   const out = createWriteStream(path);
   out.write('InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n');
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   let chunk = '';
   for (let i = 0; i < n; i++) {
     const order = 500000 + Math.floor(i / 20);
@@ -76,7 +76,9 @@ async function measure(n: number): Promise<{ ratio: number; rss: number }> {
   const sqlite = median(theirs);
   const rss = Math.max(...ours.map((o) => o.maxRssMb));
   console.log(`sqlite3 .import      median ${sqlite.toFixed(2)} s  (${(n / sqlite / 1000).toFixed(0)}k rows/s)`);
-  console.log(`workbench import     median ${ourWall.toFixed(2)} s wall, ${median(ours.map((o) => o.seconds)).toFixed(2)} s in import  (${(n / ourWall / 1000).toFixed(0)}k rows/s), ${ours[0]!.rowsImported} rows imported`);
+  console.log(
+    `workbench import     median ${ourWall.toFixed(2)} s wall, ${median(ours.map((o) => o.seconds)).toFixed(2)} s in import  (${(n / ourWall / 1000).toFixed(0)}k rows/s), ${ours[0]!.rowsImported} rows imported`,
+  );
   console.log(`ratio ours/sqlite3   ${(ourWall / sqlite).toFixed(2)}×   (bar ≤ 1.5×)`);
   console.log(`peak RSS             ${rss.toFixed(0)} MB   (bar < 300 MB)`);
   rmSync(file, { force: true });

@@ -24,21 +24,45 @@ describe('workbench CLI', () => {
     const s = workbench('stats', '--db', ws.path, '--json');
     expect(s.status).toBe(0);
     expect(Object.keys(JSON.parse(s.stdout))).toEqual(
-      expect.arrayContaining(['customers', 'orders', 'orderItems', 'products', 'events', 'ratings', 'reviews', 'revenue', 'firstOrderAt', 'lastOrderAt']),
+      expect.arrayContaining([
+        'customers',
+        'orders',
+        'orderItems',
+        'products',
+        'events',
+        'ratings',
+        'reviews',
+        'revenue',
+        'firstOrderAt',
+        'lastOrderAt',
+      ]),
     );
   });
 
   it('headerless files take --columns with field aliases', () => {
     ws = tempWorkspace();
     ws.db.close();
-    const r = workbench('import', fixture('ratings-headerless.tsv'), '--db', ws.path, '--kind', 'ratings', '--columns', 'user,item,rating,timestamp', '--json');
+    const r = workbench(
+      'import',
+      fixture('ratings-headerless.tsv'),
+      '--db',
+      ws.path,
+      '--kind',
+      'ratings',
+      '--columns',
+      'user,item,rating,timestamp',
+      '--json',
+    );
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).rowsImported).toBe(11);
   });
 
   it.each([
     [['import', 'no-such-file.csv', '--db', 'x.db'], /no such file: no-such-file.csv/],
-    [['import', fixture('ratings-headerless.tsv'), '--db', 'WS', '--columns', 'user,itme,rating,_'], /unknown field "itme"/],
+    [
+      ['import', fixture('ratings-headerless.tsv'), '--db', 'WS', '--columns', 'user,itme,rating,_'],
+      /unknown field "itme"/,
+    ],
     [['import', fixture('online-retail.csv'), '--db', 'WS', '--map', 'Nope=order_id'], /no column "Nope"/],
     [['stats', '--db', 'missing.db'], /no workspace at missing.db/],
     [['import', fixture('online-retail.csv'), '--db', 'WS', '--encoding', 'klingon'], /klingon/],

@@ -19,7 +19,8 @@ function importKilledAt(file: string, dbPath: string, killAt: number): Promise<{
     });
     child.on('error', reject);
     child.on('exit', (_code, signal) => {
-      if (signal !== 'SIGKILL') reject(new Error(`import finished before progress ${killAt}: ${out.slice(-200)} ${stderr}`));
+      if (signal !== 'SIGKILL')
+        reject(new Error(`import finished before progress ${killAt}: ${out.slice(-200)} ${stderr}`));
       else resolve({ killed: true });
     });
   });
@@ -40,7 +41,9 @@ describe('an import killed with SIGKILL', () => {
     big = join(ws.dir, 'lines.csv');
     const lines = ['InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country'];
     for (let i = 0; i < 120_000; i++) {
-      lines.push(`${700000 + (i >> 3)},P${i % 331},Item ${i % 331},${1 + (i % 7)},3/${1 + (i % 28)}/2011 10:${String(i % 60).padStart(2, '0')},${(1 + (i % 13) / 4).toFixed(2)},${20000 + (i % 2000)},Norway`);
+      lines.push(
+        `${700000 + (i >> 3)},P${i % 331},Item ${i % 331},${1 + (i % 7)},3/${1 + (i % 28)}/2011 10:${String(i % 60).padStart(2, '0')},${(1 + (i % 13) / 4).toFixed(2)},${20000 + (i % 2000)},Norway`,
+      );
     }
     writeFileSync(big, lines.join('\n'));
   });

@@ -16,15 +16,18 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DelimitedParser } from '../src-main/core/import/source/delimited-parser.ts';
 import { detectEncoding, isValidUtf8 } from '../src-main/core/import/source/detect-encoding.ts';
 import { makeHeader } from '../src-main/core/import/source/header.ts';
+import { LineSplitter } from '../src-main/core/import/source/line-splitter.ts';
 import { openSource } from '../src-main/core/import/source/index.ts';
 import { sniffDelimiter } from '../src-main/core/import/source/sniff-delimiter.ts';
-import type { RawRecord, SourceOptions } from '../src-main/core/import/types.ts';
+import type { RawRecord, RecordSource, SourceOptions } from '../src-main/core/import/types.ts';
 import { ImportError } from '../src-main/core/import/types.ts';
 
 const fixtures = resolve(import.meta.dirname, 'fixtures/import');
@@ -53,6 +56,12 @@ async function readAll(path: string, options?: SourceOptions) {
 
 const values = (records: RawRecord[]) => records.map((r) => r.values);
 const lines = (records: RawRecord[]) => records.map((r) => r.line);
+
+async function weakBatches(source: RecordSource): Promise<WeakRef<RawRecord[]>[]> {
+  const refs: WeakRef<RawRecord[]>[] = [];
+  for await (const batch of source.batches()) refs.push(new WeakRef(batch));
+  return refs;
+}
 
 /** Paths this process holds open (Linux). */
 function openFiles(): string[] {
@@ -138,6 +147,31 @@ describe('DelimitedParser', () => {
       ['a', 'b', ''],
       ['xy', ''],
     ]);
+  });
+});
+
+describe('LineSplitter', () => {
+  it('numbers LF, CRLF and CR lines the same wherever the text is cut', () => {
+    const text = 'a\r\nb\rc\n\nd\r\n\re';
+    const split = (chunks: string[]) => {
+      const out: [string, number][] = [];
+      const splitter = new LineSplitter((line, n) => out.push([line, n]));
+      for (const chunk of chunks) splitter.push(chunk);
+      splitter.end();
+      return out;
+    };
+    const whole = split([text]);
+    expect(whole).toEqual([
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+      ['', 4],
+      ['d', 5],
+      ['', 6],
+      ['e', 7],
+    ]);
+    for (let i = 1; i < text.length; i++)
+      expect(split([text.slice(0, i), text.slice(i)]), `cut at ${i}`).toEqual(whole);
   });
 });
 
@@ -298,6 +332,14 @@ describe('text files', () => {
       { line: 3, values: ['00002', '19970112', '5', '77.00'] },
       { line: 4, values: ['00003', '19970102', '2', '20.76'] },
     ]);
+  });
+
+  it('takes whitespace columns or a fixed delimiter when the caller says so', async () => {
+    const spaced = await readAll(fixture('cdnow.txt'), { delimiter: 'whitespace' });
+    expect(spaced.info.format).toBe('whitespace');
+    const forced = await readAll(fixture('cdnow.txt'), { format: 'delimited' });
+    expect(forced.info).toMatchObject({ format: 'delimited', delimiter: ',' });
+    expect(forced.records[0]!.values).toEqual(['00002  19970112   1   12.00']);
   });
 
   it('keeps quoted delimiters, quotes and newlines, and counts physical lines', async () => {
@@ -614,6 +656,20 @@ describe.skipIf(!hasProc)('releasing the file', () => {
       expect(openFiles()).not.toContain(path());
       if (kind === 'csv') expect(source.bytesRead()).toBeLessThan(source.info.totalBytes);
       await source.close(); // still fine afterwards
+    });
+
+    it(`${kind}: batches handed out are not kept (memory stays flat)`, async () => {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      const source = await openSource(path());
+      // Read in a helper whose frame is gone afterwards: a suspended frame may keep its last value.
+      const handedOut = await weakBatches(source);
+      expect(handedOut.length).toBeGreaterThan(2);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      gc();
+      // The source is still open and referenced here, yet none of its batches may be.
+      expect(handedOut.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+      await source.close();
     });
 
     it(`${kind}: close() without reading, and close() while a read is pending`, async () => {

@@ -34,7 +34,9 @@ describe('flat order-line export (UCI Online Retail layout)', () => {
     expect(s.firstOrderAt).toBe('2010-12-01T08:26:00.000Z');
     expect(s.lastOrderAt).toBe('2011-01-11T09:02:00.000Z');
 
-    const guest = ws.db.prepare(`SELECT customer_id FROM orders WHERE external_id = '536369'`).get() as { customer_id: number | null };
+    const guest = ws.db.prepare(`SELECT customer_id FROM orders WHERE external_id = '536369'`).get() as {
+      customer_id: number | null;
+    };
     expect(guest.customer_id).toBeNull();
     const ret = ws.db.prepare(`SELECT status, amount FROM orders WHERE external_id = 'C536383'`).get();
     expect(ret).toEqual({ status: 'returned', amount: 4.65 });
@@ -58,7 +60,12 @@ describe('flat order-line export (UCI Online Retail layout)', () => {
     ws = tempWorkspace();
     const first = await previewImport(ws.db, { path: fixture('online-retail.csv') });
     expect(first.mappingSource).toBe('suggested');
-    expect(first.mapping).toMatchObject({ InvoiceNo: 'order_id', StockCode: 'product', CustomerID: 'customer', Country: 'country' });
+    expect(first.mapping).toMatchObject({
+      InvoiceNo: 'order_id',
+      StockCode: 'product',
+      CustomerID: 'customer',
+      Country: 'country',
+    });
     await runImport(ws.db, { path: fixture('online-retail.csv'), map: { Description: null } }, testContext(ws.path));
     const second = await previewImport(ws.db, { path: fixture('online-retail.csv') });
     expect(second.mappingSource).toBe('remembered');
@@ -72,7 +79,13 @@ describe('Chinese order export in GBK', () => {
     const preview = await previewImport(ws.db, { path: fixture('taobao-orders-gbk.csv') });
     expect(preview.encoding).toMatch(/gb/i);
     expect(preview.kind).toBe('orders');
-    expect(preview.mapping).toMatchObject({ 订单编号: 'order_id', 买家会员名: 'customer', 实付金额: 'amount', 下单时间: 'date', 订单状态: 'status' });
+    expect(preview.mapping).toMatchObject({
+      订单编号: 'order_id',
+      买家会员名: 'customer',
+      实付金额: 'amount',
+      下单时间: 'date',
+      订单状态: 'status',
+    });
 
     const r = await runImport(ws.db, { path: fixture('taobao-orders-gbk.csv') }, testContext(ws.path));
     expect(r.rowsRead).toBe(6);
@@ -115,7 +128,9 @@ describe('customer file: UTF-8 BOM, semicolons, Excel serial dates', () => {
     const r = await runImport(ws.db, { path: fixture('customers-eu-bom.csv') }, testContext(ws.path));
     expect(r.kind).toBe('customers');
     expect(r.rowsImported).toBe(4);
-    const eu1 = ws.db.prepare(`SELECT gender, city, signup_at, birth_year FROM customers WHERE external_id = 'EU-1'`).get() as {
+    const eu1 = ws.db
+      .prepare(`SELECT gender, city, signup_at, birth_year FROM customers WHERE external_id = 'EU-1'`)
+      .get() as {
       signup_at: number;
       birth_year: number;
     };
@@ -154,7 +169,9 @@ describe('headerless ratings with --columns', () => {
     const s = workspaceStats(ws.db);
     expect(s).toMatchObject({ ratings: 11, customers: 11, products: 11 });
     const first = ws.db
-      .prepare(`SELECT rating, rated_at, scale_max FROM ratings r JOIN customers c ON c.id = r.customer_id WHERE c.external_id = '196'`)
+      .prepare(
+        `SELECT rating, rated_at, scale_max FROM ratings r JOIN customers c ON c.id = r.customer_id WHERE c.external_id = '196'`,
+      )
       .get();
     // 6 is within a 0-10 reading of the data, so the file's scale is 10.
     expect(first).toEqual({ rating: 3, rated_at: 881250949, scale_max: 10 });
@@ -163,7 +180,11 @@ describe('headerless ratings with --columns', () => {
   it('rejects an unknown field name in --columns', async () => {
     ws = tempWorkspace();
     await expect(
-      runImport(ws.db, { path: fixture('ratings-headerless.tsv'), columns: ['user', 'itme', 'rating', '_'] }, testContext(ws.path)),
+      runImport(
+        ws.db,
+        { path: fixture('ratings-headerless.tsv'), columns: ['user', 'itme', 'rating', '_'] },
+        testContext(ws.path),
+      ),
     ).rejects.toThrow(/unknown field "itme"/);
   });
 });
@@ -176,7 +197,8 @@ describe('atomicity', () => {
     const runs = ws.db.prepare('SELECT COUNT(*) FROM import_runs').pluck().get();
     const big = join(ws.dir, 'big.csv');
     const lines = ['InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID'];
-    for (let i = 0; i < 50_000; i++) lines.push(`${900000 + (i >> 2)},SKU${i % 97},${1 + (i % 5)},2011-01-0${1 + (i % 9)} 10:00,1.5,${i % 500}`);
+    for (let i = 0; i < 50_000; i++)
+      lines.push(`${900000 + (i >> 2)},SKU${i % 97},${1 + (i % 5)},2011-01-0${1 + (i % 9)} 10:00,1.5,${i % 500}`);
     writeFileSync(big, lines.join('\n'));
     await expect(runImport(ws.db, { path: big }, testContext(ws.path, 1))).rejects.toThrow(/cancelled/);
     expect(snapshot(ws.db)).toEqual(before);
@@ -188,6 +210,8 @@ describe('atomicity', () => {
     ws = tempWorkspace();
     const f = join(ws.dir, 'odd.csv');
     writeFileSync(f, 'foo,bar\n1,2\n');
-    await expect(runImport(ws.db, { path: f }, testContext(ws.path))).rejects.toThrow(/cannot tell what this file holds.*foo, bar/);
+    await expect(runImport(ws.db, { path: f }, testContext(ws.path))).rejects.toThrow(
+      /cannot tell what this file holds.*foo, bar/,
+    );
   });
 });

@@ -16,7 +16,10 @@ afterEach(async () => {
 function bigOrderLines(dir: string, n: number): string {
   const path = join(dir, 'big.csv');
   const lines = ['InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID'];
-  for (let i = 0; i < n; i++) lines.push(`${800000 + (i >> 4)},K${i % 251},${1 + (i % 3)},2011-02-${String(1 + (i % 28)).padStart(2, '0')},2.5,${i % 900}`);
+  for (let i = 0; i < n; i++)
+    lines.push(
+      `${800000 + (i >> 4)},K${i % 251},${1 + (i % 3)},2011-02-${String(1 + (i % 28)).padStart(2, '0')},2.5,${i % 900}`,
+    );
   writeFileSync(path, lines.join('\n'));
   return path;
 }
@@ -51,7 +54,8 @@ describe('jobs through the service (worker threads)', () => {
     const file = bigOrderLines(ws.dir, 200_000);
     let jobId = '';
     service.onEvent((e) => {
-      if (e.job.id === jobId && e.job.status === 'running' && e.job.done > 0) void service!.invoke('jobs.cancel', { jobId });
+      if (e.job.id === jobId && e.job.status === 'running' && e.job.done > 0)
+        void service!.invoke('jobs.cancel', { jobId });
     });
     ({ jobId } = await service.invoke('import.start', { path: file }));
     const done = await service.jobs.wait(jobId);
@@ -64,7 +68,11 @@ describe('jobs through the service (worker threads)', () => {
     ws.db.close();
     service = new WorkbenchService(ws.path);
     const a = await service.invoke('import.start', { path: fixture('online-retail.csv') });
-    const b = await service.invoke('import.start', { path: fixture('ratings-headerless.tsv'), kind: 'ratings', columns: ['user', 'item', 'rating', 'timestamp'] });
+    const b = await service.invoke('import.start', {
+      path: fixture('ratings-headerless.tsv'),
+      kind: 'ratings',
+      columns: ['user', 'item', 'rating', 'timestamp'],
+    });
     expect(service.jobs.get(b.jobId)!.status).toBe('queued');
     const [ja, jb] = await Promise.all([service.jobs.wait(a.jobId), service.jobs.wait(b.jobId)]);
     expect(ja.finishedAt!).toBeLessThanOrEqual(jb.startedAt);

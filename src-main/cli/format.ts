@@ -21,8 +21,11 @@ export function printStats(s: Stats): void {
 }
 
 export function printImportResult(file: string, r: ImportResult): void {
-  console.log(`${file}: ${r.kind}, ${r.rowsRead} rows read, ${r.rowsImported} imported, ${r.rowsRejected} rejected in ${r.seconds.toFixed(1)} s`);
+  console.log(
+    `${file}: ${r.kind}, ${r.rowsRead} rows read, ${r.rowsImported} imported, ${r.rowsRejected} rejected in ${r.seconds.toFixed(1)} s`,
+  );
   for (const [table, n] of Object.entries(r.tables)) console.log(`  ${table.padEnd(18)} ${n}`);
-  for (const e of r.errors.slice(0, 20)) console.log(`  line ${e.line}${e.column ? ` [${e.column}]` : ''}: ${e.reason}`);
+  for (const e of r.errors.slice(0, 20))
+    console.log(`  line ${e.line}${e.column ? ` [${e.column}]` : ''}: ${e.reason}`);
   if (r.errorCount > 20) console.log(`  … ${r.errorCount - 20} more (all are kept in the workspace)`);
 }

@@ -56,7 +56,8 @@ function jobOutcome<T>(job: JobState): T {
 }
 
 async function withService<T>(db: string, mustExist: boolean, fn: (s: WorkbenchService) => Promise<T>): Promise<T> {
-  if (mustExist && !existsSync(db)) throw new CliError(`no workspace at ${db} (create one with \`workbench demo\` or \`workbench import\`)`);
+  if (mustExist && !existsSync(db))
+    throw new CliError(`no workspace at ${db} (create one with \`workbench demo\` or \`workbench import\`)`);
   const service = new WorkbenchService(db);
   try {
     return await fn(service);
@@ -99,13 +100,27 @@ export function buildProgram(): Command {
     .argument('<file>', 'file to import')
     .requiredOption('--db <file>', 'workspace file (created when missing)')
     .addOption(
-      new Option('--kind <kind>', 'what the file holds').default('auto').choices([
-        'auto', 'order-lines', 'orders', 'customers', 'products', 'events', 'ratings', 'reviews', 'campaigns',
-      ]),
+      new Option('--kind <kind>', 'what the file holds')
+        .default('auto')
+        .choices([
+          'auto',
+          'order-lines',
+          'orders',
+          'customers',
+          'products',
+          'events',
+          'ratings',
+          'reviews',
+          'campaigns',
+        ]),
     )
     .option('--columns <list>', "names for a headerless file's columns, comma-separated (`_` skips one)")
     .option('--map <col=field>', 'map a source column to a field (repeatable)', collect)
-    .option('--missing <field=policy>', 'missing-value policy: drop|ffill|mean|median|mode|const:VALUE (repeatable)', collect)
+    .option(
+      '--missing <field=policy>',
+      'missing-value policy: drop|ffill|mean|median|mode|const:VALUE (repeatable)',
+      collect,
+    )
     .option('--encoding <name>', 'text encoding (default: detected)')
     .option('--delimiter <char>', 'field delimiter (default: sniffed)')
     .option('--sheet <name>', 'XLSX sheet (default: the first)')
@@ -172,7 +187,8 @@ function parseMissing(pairs: string[] | undefined): ImportOptions['missing'] {
     if (policy.startsWith('const:')) out[field] = { constant: policy.slice(6) };
     else if (['drop', 'ffill', 'mean', 'median', 'mode', 'keep'].includes(policy)) {
       out[field] = policy as 'drop';
-    } else throw new CliError(`--missing ${field}: unknown policy "${policy}" (drop|ffill|mean|median|mode|const:VALUE)`);
+    } else
+      throw new CliError(`--missing ${field}: unknown policy "${policy}" (drop|ffill|mean|median|mode|const:VALUE)`);
   }
   return out;
 }

@@ -1,7 +1,10 @@
 import type { JobState } from '../core/api/contract.ts';
 
 /** A one-line progress bar on stderr, drawn only when stderr is a terminal. */
-export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): { update(job: JobState): void; end(): void } {
+export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): {
+  update(job: JobState): void;
+  end(): void;
+} {
   let drawn = false;
   return {
     update(job) {

@@ -6,6 +6,4 @@ export const EVENT_CHANNEL = 'workbench:event';
 export const PICK_FILE_CHANNEL = 'workbench:pick-file';
 
 /** What the main process answers on CALL_CHANNEL; the preload turns an error into a rejection. */
-export type IpcResult =
-  | { ok: true; value: unknown }
-  | { ok: false; error: { code: ApiErrorCode; message: string } };
+export type IpcResult = { ok: true; value: unknown } | { ok: false; error: { code: ApiErrorCode; message: string } };

@@ -45,7 +45,13 @@ export interface RunningServer {
 }
 
 type ApiCode = ApiErrorCode;
-const STATUS: Record<ApiCode, number> = { invalid_input: 400, not_found: 404, rejected: 422, unauthorized: 401, failed: 500 };
+const STATUS: Record<ApiCode, number> = {
+  invalid_input: 400,
+  not_found: 404,
+  rejected: 422,
+  unauthorized: 401,
+  failed: 500,
+};
 
 class HttpError extends Error {
   readonly status: number;

@@ -56,7 +56,12 @@ try {
     expectEqual('kind', r.kind, 'orders');
     expectEqual('rows read', r.rowsRead, 69_659);
     expectEqual('rows imported', r.rowsImported, 69_659);
-    const s = workbench(['stats', '--db', db]) as { customers: number; orders: number; firstOrderAt: string; lastOrderAt: string };
+    const s = workbench(['stats', '--db', db]) as {
+      customers: number;
+      orders: number;
+      firstOrderAt: string;
+      lastOrderAt: string;
+    };
     expectEqual('customers', s.customers, 23_570);
     expectEqual('orders', s.orders + (s as unknown as { returns: number }).returns, 69_659);
     expectEqual('first order', s.firstOrderAt, '1997-01-01T00:00:00.000Z');
@@ -67,7 +72,14 @@ try {
   check('MovieLens 100K: headerless u.data with --columns', () => {
     const db = join(dir, 'ml.db');
     const r = workbench([
-      'import', join(shared, 'ml-100k', 'u.data'), '--db', db, '--kind', 'ratings', '--columns', 'user,item,rating,timestamp',
+      'import',
+      join(shared, 'ml-100k', 'u.data'),
+      '--db',
+      db,
+      '--kind',
+      'ratings',
+      '--columns',
+      'user,item,rating,timestamp',
     ]) as { rowsImported: number; rowsRejected: number };
     expectEqual('rows imported', r.rowsImported, 100_000);
     expectEqual('rows rejected', r.rowsRejected, 0);
@@ -81,8 +93,16 @@ try {
   check('MovieLens 100K: Latin-1 pipe-separated u.item as products', () => {
     const db = join(dir, 'ml.db');
     const r = workbench([
-      'import', join(shared, 'ml-100k', 'u.item'), '--db', db, '--kind', 'products', '--delimiter', '|',
-      '--columns', `product,title,${Array.from({ length: 22 }, () => '_').join(',')}`,
+      'import',
+      join(shared, 'ml-100k', 'u.item'),
+      '--db',
+      db,
+      '--kind',
+      'products',
+      '--delimiter',
+      '|',
+      '--columns',
+      `product,title,${Array.from({ length: 22 }, () => '_').join(',')}`,
     ]) as { rowsImported: number; rowsRejected: number; tables: Record<string, number> };
     expectEqual('rows imported', r.rowsImported, 1_682);
     expectEqual('new products (all rated already)', r.tables.products, 0);

@@ -4,7 +4,15 @@
  * one of these per open workspace.
  */
 import { z } from 'zod';
-import { api, isMethod, type ApiErrorCode, type Input, type Method, type Output, type ServerEvent } from './contract.ts';
+import {
+  api,
+  isMethod,
+  type ApiErrorCode,
+  type Input,
+  type Method,
+  type Output,
+  type ServerEvent,
+} from './contract.ts';
 import { openWorkspace, getMeta, schemaVersion, type Db } from '../db/workspace.ts';
 import { JobRunner } from '../jobs/runner.ts';
 import { workspaceStats } from '../stats/stats.ts';

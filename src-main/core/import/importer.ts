@@ -75,7 +75,12 @@ export async function openPlannedSource(db: Db, options: ReturnType<typeof impor
   }
 }
 
-function buildColumns(plan: ImportPlan, header: readonly string[], sample: RawRecord[], convertOptions: Parameters<typeof buildConverter>[2]): Column[] {
+function buildColumns(
+  plan: ImportPlan,
+  header: readonly string[],
+  sample: RawRecord[],
+  convertOptions: Parameters<typeof buildConverter>[2],
+): Column[] {
   const columns: Column[] = [];
   header.forEach((name, index) => {
     const field = plan.mapping[name];
@@ -153,10 +158,23 @@ export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobConte
                                    mapping, options, started_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(basename(path), path, size, hash, plan.kind, info.format, info.encoding, info.delimiter,
-          JSON.stringify(plan.mapping), JSON.stringify({ ...options, path: undefined }), now).lastInsertRowid,
+        .run(
+          basename(path),
+          path,
+          size,
+          hash,
+          plan.kind,
+          info.format,
+          info.encoding,
+          info.delimiter,
+          JSON.stringify(plan.mapping),
+          JSON.stringify({ ...options, path: undefined }),
+          now,
+        ).lastInsertRowid,
     );
-    const insertError = db.prepare('INSERT INTO import_errors(run_id, line, column, reason, raw) VALUES (?, ?, ?, ?, ?)');
+    const insertError = db.prepare(
+      'INSERT INTO import_errors(run_id, line, column, reason, raw) VALUES (?, ?, ?, ?, ?)',
+    );
     const reject = (record: RawRecord, column: string | null, reason: string) => {
       errorCount++;
       if (errors.length < REPORTED_ERRORS) errors.push({ line: record.line, column, reason });
@@ -222,7 +240,11 @@ export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobConte
         }
       }
       const read = source.bytesRead();
-      ctx.progress(rowsRead, read > 0 ? Math.round((rowsRead * info.totalBytes) / read) : null, `${mb(read)} of ${mb(info.totalBytes)} MB`);
+      ctx.progress(
+        rowsRead,
+        read > 0 ? Math.round((rowsRead * info.totalBytes) / read) : null,
+        `${mb(read)} of ${mb(info.totalBytes)} MB`,
+      );
       ctx.throwIfCancelled();
     }
 
@@ -265,7 +287,17 @@ function rawText(record: RawRecord): string {
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }
 
-const countedTables = ['customers', 'products', 'orders', 'order_items', 'events', 'ratings', 'reviews', 'campaigns', 'campaign_contacts'];
+const countedTables = [
+  'customers',
+  'products',
+  'orders',
+  'order_items',
+  'events',
+  'ratings',
+  'reviews',
+  'campaigns',
+  'campaign_contacts',
+];
 
 function tableSizes(db: Db): Record<string, number> {
   return Object.fromEntries(

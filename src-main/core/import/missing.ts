@@ -9,15 +9,17 @@ import { ImportError, type Cell } from './types.ts';
 import type { Value } from './writers.ts';
 
 export type Policy =
-  | { kind: 'keep' | 'drop' | 'ffill' | 'mean' | 'median' | 'mode' }
-  | { kind: 'constant'; value: string | number };
+  { kind: 'keep' | 'drop' | 'ffill' | 'mean' | 'median' | 'mode' } | { kind: 'constant'; value: string | number };
 
 export function parsePolicies(raw: Record<string, string | { constant: string | number }>): Map<FieldName, Policy> {
   const out = new Map<FieldName, Policy>();
   for (const [name, policy] of Object.entries(raw)) {
     const field = resolveFieldName(name);
     if (!field) throw new ImportError(`missing-value policy for unknown field "${name}"`);
-    out.set(field, typeof policy === 'string' ? { kind: policy as 'keep' } : { kind: 'constant', value: policy.constant });
+    out.set(
+      field,
+      typeof policy === 'string' ? { kind: policy as 'keep' } : { kind: 'constant', value: policy.constant },
+    );
   }
   return out;
 }
@@ -76,7 +78,8 @@ export class MissingFill {
   constructor(policies: Map<FieldName, Policy>) {
     this.policies = policies;
     this.ffill = [...policies.values()].some((p) => p.kind === 'ffill');
-    for (const [field, p] of policies) if (p.kind === 'mean' || p.kind === 'median' || p.kind === 'mode') this.stats.set(field, new ColumnStats());
+    for (const [field, p] of policies)
+      if (p.kind === 'mean' || p.kind === 'median' || p.kind === 'mode') this.stats.set(field, new ColumnStats());
   }
 
   needsPrescan(): boolean {

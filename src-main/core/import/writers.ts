@@ -313,7 +313,11 @@ function ratingsWriter(db: Db, runId: number): Writer {
         // The scale is read off the data: 1–5 stars unless values say 0–10 or 0–100.
         const scaleMax = max <= 5 ? 5 : max <= 10 ? 10 : 100;
         const scaleMin = min < 1 ? 0 : 1;
-        db.prepare('UPDATE ratings SET scale_min = ?, scale_max = ? WHERE import_run_id = ?').run(scaleMin, scaleMax, runId);
+        db.prepare('UPDATE ratings SET scale_min = ?, scale_max = ? WHERE import_run_id = ?').run(
+          scaleMin,
+          scaleMax,
+          runId,
+        );
       }
       return touched(db, runId, ['customers', 'products', 'ratings']);
     },
@@ -331,7 +335,15 @@ function reviewsWriter(db: Db, runId: number): Writer {
   return {
     write(row) {
       const text = String(row.text);
-      insert.run(entities.customer(row), entities.product(row), num(row.rating), text, row.date, cjk.test(text) ? 'zh' : 'en', runId);
+      insert.run(
+        entities.customer(row),
+        entities.product(row),
+        num(row.rating),
+        text,
+        row.date,
+        cjk.test(text) ? 'zh' : 'en',
+        runId,
+      );
     },
     finish: () => touched(db, runId, ['customers', 'products', 'reviews']),
   };
@@ -375,10 +387,20 @@ function campaignsWriter(db: Db, runId: number): Writer {
       const orderRef = str(row.order_id);
       if (orderRef !== null) {
         orderId = (findOrder.get(orderRef) as number | undefined) ?? null;
-        if (orderId === null) throw new RowReject('order_id', `no order "${orderRef}" in the workspace (import orders first)`);
+        if (orderId === null)
+          throw new RowReject('order_id', `no order "${orderRef}" in the workspace (import orders first)`);
       }
-      const responded = row.responded === null || row.responded === undefined ? (orderId !== null ? 1 : 0) : Number(row.responded);
-      upsertContact.run(campaignId, entities.customer(row), num(row.sent_at), row.arm ?? 'treatment', responded, orderId, runId);
+      const responded =
+        row.responded === null || row.responded === undefined ? (orderId !== null ? 1 : 0) : Number(row.responded);
+      upsertContact.run(
+        campaignId,
+        entities.customer(row),
+        num(row.sent_at),
+        row.arm ?? 'treatment',
+        responded,
+        orderId,
+        runId,
+      );
     },
     finish: () => touched(db, runId, ['customers', 'campaigns', 'campaign_contacts']),
   };

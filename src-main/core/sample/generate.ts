@@ -10,6 +10,7 @@
  */
 import type { Db } from '../db/workspace.ts';
 import { setMeta } from '../db/workspace.ts';
+import { Basket, round2 } from './basket.ts';
 import { buildCatalog, catalogSize, categories, extraInterests } from './catalog.ts';
 import type { Catalog } from './catalog.ts';
 import { Chooser } from './chooser.ts';
@@ -40,6 +41,7 @@ import type { SegmentModel } from './model.ts';
 import { drawPerson } from './people.ts';
 import { draftReview } from './reviews.ts';
 import { Rng, Stream } from './rng.ts';
+import { writeStock } from './stock.ts';
 import { truthDocument } from './truth.ts';
 import type { SampleTruth } from './truth.ts';
 import { truthTablesSql, Writer } from './writer.ts';
@@ -104,16 +106,6 @@ function assertEmpty(db: Db): void {
   }
 }
 
-/** One customer's purchase basket, reused across orders. */
-interface Basket {
-  n: number;
-  product: Int32Array;
-  qty: Int32Array;
-  unit: Float64Array;
-  gross: number;
-  amount: number;
-}
-
 class ShopBuilder {
   private readonly db: Db;
   private readonly seed: number;
@@ -127,18 +119,12 @@ class ShopBuilder {
   private readonly writer: Writer;
   private readonly visitors: number;
   private readonly sentAt: number;
+  private readonly asOfYear: number;
   private readonly demand: Float64Array;
   private readonly u = new Float64Array(latentModel.k);
   private readonly channelWeights = new Float64Array(channels.length);
   private readonly bought = new Set<number>();
-  private readonly basket: Basket = {
-    n: 0,
-    product: new Int32Array(orderModel.maxLines),
-    qty: new Int32Array(orderModel.maxLines),
-    unit: new Float64Array(orderModel.maxLines),
-    gross: 0,
-    amount: 0,
-  };
+  private readonly basket: Basket;
   private nextOrderId = 1;
   private nextSession = 1;
   private progressDone = 0;
@@ -161,9 +147,11 @@ class ShopBuilder {
     this.rng = new Rng(seed);
     this.catalog = buildCatalog(seed, catalogSize(customers), ratingModel.itemBiasSd);
     this.chooser = new Chooser(this.catalog);
+    this.basket = new Basket(this.catalog, this.chooser);
     this.demand = new Float64Array(this.catalog.size);
     this.visitors = Math.round(customers * markovModel.visitorsPerCustomer);
     this.sentAt = end - campaignModel.sentDaysBeforeEnd * DAY + 10 * 3600;
+    this.asOfYear = new Date((end - DAY) * 1000).getUTCFullYear();
     this.db.exec(truthTablesSql);
     this.writer = new Writer(db);
   }
@@ -190,7 +178,8 @@ class ShopBuilder {
       this.visitor(v);
       this.tick();
     }
-    const understockedSkus = this.setStock();
+    this.writer.flush();
+    const understockedSkus = writeStock(this.db, this.catalog, this.demand, this.seed);
     const truth = truthDocument({
       seed: this.seed,
       customers: this.customers,
@@ -244,7 +233,7 @@ class ShopBuilder {
     const segName = segments[rng.weighted(segmentShares)] ?? 'occasional';
     const seg = segmentModels[segName];
     this.seg = seg;
-    const person = drawPerson(rng, seg, new Date((this.end - DAY) * 1000).getUTCFullYear());
+    const person = drawPerson(rng, seg, this.asOfYear);
     this.country = person.country;
     this.chinese = person.chinese;
 
@@ -451,17 +440,8 @@ class ShopBuilder {
       }
     }
     const gross = z + discount;
-    const listTotal = this.fillBasket(gross);
     const bk = this.basket;
-    const factor = Math.min(1, gross / listTotal);
-    let lines = 0;
-    for (let l = 0; l < bk.n; l++) {
-      const unit = round2((this.catalog.price[bk.product[l] ?? 0] ?? 0) * factor);
-      bk.unit[l] = unit;
-      lines += (bk.qty[l] ?? 0) * unit;
-    }
-    bk.gross = round2(lines);
-    bk.amount = round2(Math.max(0, lines - discount));
+    bk.price(gross, bk.fill(rng, gross), discount);
     const id = this.nextOrderId++;
     this.writer.insertOrder(
       id,
@@ -482,71 +462,6 @@ class ShopBuilder {
       if (counts) this.demand[j] = (this.demand[j] ?? 0) + (bk.qty[l] ?? 0);
     }
     return id;
-  }
-
-  /**
-   * Picks 1 + min(5, Poisson(1.5)) products, each priced at or a little over
-   * its share of the remaining gross; a shortfall is filled by a cheap add-on
-   * line, then by more units of one line. Returns the list total (≥ gross).
-   */
-  private fillBasket(gross: number): number {
-    const rng = this.rng;
-    const bk = this.basket;
-    const picks = 1 + Math.min(orderModel.maxLines - 1, this.rng.poisson(orderModel.extraLinesMean));
-    bk.n = 0;
-    let total = 0;
-    for (let p = 0; p < picks; p++) {
-      const remaining = gross - total;
-      if (remaining <= 0) break;
-      // Mostly one unit; sometimes 2–3 units of a cheaper item.
-      const units = rng.chance(0.25) ? 2 + rng.int(2) : 1;
-      total += this.addLine(remaining / (picks - p), units);
-    }
-    for (let extra = 0; extra < 2 && total < gross && bk.n < orderModel.maxLines; extra++) {
-      total += this.addLine(gross - total, 1);
-    }
-    if (total < gross) {
-      // Top up the line whose extra units overshoot the gross the least.
-      const price = this.catalog.price;
-      const gap = gross - total;
-      let best = 0;
-      let bestOver = Infinity;
-      for (let l = 0; l < bk.n; l++) {
-        const unitPrice = price[bk.product[l] ?? 0] ?? 1;
-        const over = Math.ceil(gap / unitPrice) * unitPrice - gap;
-        if (over < bestOver) {
-          bestOver = over;
-          best = l;
-        }
-      }
-      const unitPrice = price[bk.product[best] ?? 0] ?? 1;
-      const more = Math.ceil(gap / unitPrice);
-      bk.qty[best] = (bk.qty[best] ?? 0) + more;
-      total += more * unitPrice;
-    }
-    return total;
-  }
-
-  /** Adds `units` of a product priced in [share/units, 1.25 share/units] (or the nearest cheaper); returns its list value. */
-  private addLine(share: number, units: number): number {
-    const rng = this.rng;
-    const bk = this.basket;
-    const target = share / units;
-    const c = this.chooser.category(rng, target * 1.25);
-    const j = this.chooser.product(rng, c, target, target * 1.25);
-    const unitPrice = this.catalog.price[j] ?? 1;
-    const inWindow = unitPrice >= target && unitPrice <= target * 1.25;
-    const qty = inWindow ? units : Math.max(1, Math.min(20, Math.round(share / unitPrice)));
-    for (let l = 0; l < bk.n; l++) {
-      if (bk.product[l] === j) {
-        bk.qty[l] = (bk.qty[l] ?? 0) + qty;
-        return qty * unitPrice;
-      }
-    }
-    bk.product[bk.n] = j;
-    bk.qty[bk.n] = qty;
-    bk.n++;
-    return qty * unitPrice;
   }
 
   private rate(j: number, boughtAt: number): void {
@@ -626,34 +541,4 @@ class ShopBuilder {
       busyUntil = playSession(rng, this.catalog, this.chooser, this.chinese, begin, this.end, emit);
     }
   }
-
-  /** Stock from recent demand; a known share of products is stocked below a month of demand. */
-  private setStock(): string[] {
-    const rng = new Rng(this.seed, Stream.stock, 0);
-    const update = this.db.prepare('UPDATE products SET stock = ? WHERE id = ?');
-    const truth = this.db.prepare(
-      `INSERT INTO sample_truth_products(product_id, latent, popularity, rating_bias, monthly_demand, understocked)
-       VALUES (?,?,?,?,?,?)`,
-    );
-    const c = this.catalog;
-    const k = latentModel.k;
-    const understocked: string[] = [];
-    for (let j = 0; j < c.size; j++) {
-      const monthly = (this.demand[j] ?? 0) / 3;
-      const short = monthly > 0 && rng.chance(stockModel.understockedShare);
-      let stock: number;
-      if (monthly <= 0) stock = stockModel.noDemandStock[0] + rng.int(stockModel.noDemandStock[1]);
-      else if (short) stock = Math.floor(monthly * rng.uniform(...stockModel.understockedCover));
-      else stock = Math.ceil(monthly * rng.uniform(...stockModel.coveredCover));
-      update.run(stock, j + 1);
-      const latent = Array.from(c.factors.subarray(j * k, (j + 1) * k), (x) => Math.round(x * 1e4) / 1e4);
-      truth.run(j + 1, JSON.stringify(latent), c.popularity[j], c.ratingBias[j], monthly, short ? 1 : 0);
-      if (short) understocked.push(c.sku[j] ?? '');
-    }
-    return understocked;
-  }
-}
-
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
 }

@@ -1,11 +1,11 @@
 /**
- * Prepared inserts for the sample shop, with explicit ids (the workspace is
+ * Batched inserts for the sample shop, with explicit ids (the workspace is
  * empty, so ids are simply counters) and running counts for the summary.
  * The truth tables live here too: created by the generator, not a migration,
  * because only sample workspaces have them.
  */
-import type Database from 'better-sqlite3';
 import type { Db } from '../db/workspace.ts';
+import { BatchInsert } from './batch.ts';
 
 export const truthTablesSql = /* sql */ `
 CREATE TABLE IF NOT EXISTS sample_truth_customers(
@@ -55,8 +55,6 @@ export interface SampleShopCounts {
   campaignResponders: number;
 }
 
-type Stmt = Database.Statement<unknown[]>;
-
 export class Writer {
   readonly counts: SampleShopCounts = {
     customers: 0,
@@ -75,61 +73,102 @@ export class Writer {
     campaignContacts: 0,
     campaignResponders: 0,
   };
-  private readonly customer: Stmt;
-  private readonly truthCustomer: Stmt;
-  private readonly order: Stmt;
-  private readonly item: Stmt;
-  private readonly event: Stmt;
-  private readonly rating: Stmt;
-  private readonly review: Stmt;
-  private readonly truthReview: Stmt;
-  private readonly contact: Stmt;
+  private readonly customer: BatchInsert;
+  private readonly truthCustomer: BatchInsert;
+  private readonly order: BatchInsert;
+  private readonly item: BatchInsert;
+  private readonly event: BatchInsert;
+  private readonly rating: BatchInsert;
+  private readonly review: BatchInsert;
+  private readonly truthReview: BatchInsert;
+  private readonly contact: BatchInsert;
   private nextItemId = 1;
   private nextEventId = 1;
   private nextReviewId = 1;
 
   constructor(db: Db) {
-    this.customer = db.prepare(
-      `INSERT INTO customers(id, external_id, name, phone, email, address, gender, birth_year, city, country,
-         occupation, interests, signup_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+    // Parents listed per batch: their pending rows are written first (foreign keys).
+    const customer = new BatchInsert(db, 'customers', [
+      'id',
+      'external_id',
+      'name',
+      'phone',
+      'email',
+      'address',
+      'gender',
+      'birth_year',
+      'city',
+      'country',
+      'occupation',
+      'interests',
+      'signup_at',
+    ]);
+    const order = new BatchInsert(
+      db,
+      'orders',
+      ['id', 'external_id', 'customer_id', 'placed_at', 'status', 'amount', 'discount', 'coupon', 'channel', 'country'],
+      [customer],
     );
-    this.truthCustomer = db.prepare(
-      `INSERT INTO sample_truth_customers(customer_id, segment, lambda, dropout_p, alive_at_as_of, mean_spend,
-         latent, rating_bias, dropout_at) VALUES (?,?,?,?,?,?,?,?,?)`,
+    const review = new BatchInsert(
+      db,
+      'reviews',
+      ['id', 'customer_id', 'product_id', 'rating', 'text', 'created_at', 'language'],
+      [customer],
     );
-    this.order = db.prepare(
-      `INSERT INTO orders(id, external_id, customer_id, placed_at, status, amount, discount, coupon, channel, country)
-       VALUES (?,?,?,?,?,?,?,?,?,?)`,
+    this.customer = customer;
+    this.order = order;
+    this.review = review;
+    this.truthCustomer = new BatchInsert(
+      db,
+      'sample_truth_customers',
+      [
+        'customer_id',
+        'segment',
+        'lambda',
+        'dropout_p',
+        'alive_at_as_of',
+        'mean_spend',
+        'latent',
+        'rating_bias',
+        'dropout_at',
+      ],
+      [customer],
     );
-    this.item = db.prepare(
-      'INSERT INTO order_items(id, order_id, product_id, quantity, unit_price) VALUES (?,?,?,?,?)',
+    this.item = new BatchInsert(db, 'order_items', ['id', 'order_id', 'product_id', 'quantity', 'unit_price'], [order]);
+    this.event = new BatchInsert(
+      db,
+      'events',
+      ['id', 'customer_id', 'visitor_id', 'session_id', 'occurred_at', 'type', 'product_id', 'query'],
+      [customer],
     );
-    this.event = db.prepare(
-      `INSERT INTO events(id, customer_id, visitor_id, session_id, occurred_at, type, product_id, query)
-       VALUES (?,?,?,?,?,?,?,?)`,
+    this.rating = new BatchInsert(db, 'ratings', ['id', 'customer_id', 'product_id', 'rating', 'rated_at'], [customer]);
+    this.truthReview = new BatchInsert(
+      db,
+      'sample_truth_reviews',
+      ['review_id', 'sentiment', 'label', 'aspects'],
+      [review],
     );
-    this.rating = db.prepare(
-      'INSERT INTO ratings(id, customer_id, product_id, rating, scale_min, scale_max, rated_at) VALUES (?,?,?,?,1,5,?)',
-    );
-    this.review = db.prepare(
-      'INSERT INTO reviews(id, customer_id, product_id, rating, text, created_at, language) VALUES (?,?,?,?,?,?,?)',
-    );
-    this.truthReview = db.prepare(
-      'INSERT INTO sample_truth_reviews(review_id, sentiment, label, aspects) VALUES (?,?,?,?)',
-    );
-    this.contact = db.prepare(
-      `INSERT INTO campaign_contacts(campaign_id, customer_id, sent_at, arm, responded, order_id)
-       VALUES (?,?,?,?,?,?)`,
+    this.contact = new BatchInsert(
+      db,
+      'campaign_contacts',
+      ['campaign_id', 'customer_id', 'sent_at', 'arm', 'responded', 'order_id'],
+      [customer, order],
     );
   }
 
-  insertCustomer(row: readonly (string | number | null)[]): void {
-    this.customer.run(row);
+  /** Writes every buffered row; call before reading the tables back. */
+  flush(): void {
+    for (const b of [this.customer, this.order, this.item, this.event, this.rating, this.review]) b.flush();
+    for (const b of [this.truthReview, this.contact, this.truthCustomer]) b.flush();
+  }
+
+  insertCustomer(row: (string | number | null)[]): void {
+    this.customer.add(...row);
     this.counts.customers++;
   }
 
-  insertCustomerTruth(row: readonly (string | number | null)[]): void {
-    this.truthCustomer.run(row);
+  insertCustomerTruth(row: (string | number | null)[]): void {
+    this.truthCustomer.add(...row);
   }
 
   insertOrder(
@@ -144,7 +183,7 @@ export class Writer {
     channel: string,
     country: string,
   ): void {
-    this.order.run(id, externalId, customerId, placedAt, status, amount, discount, coupon, channel, country);
+    this.order.add(id, externalId, customerId, placedAt, status, amount, discount, coupon, channel, country);
     this.counts.orders++;
     if (status === 'completed' || status === 'pending') this.counts.sales++;
     if (status === 'pending') this.counts.pending++;
@@ -153,7 +192,7 @@ export class Writer {
   }
 
   insertItem(orderId: number, productId: number, quantity: number, unitPrice: number): void {
-    this.item.run(this.nextItemId++, orderId, productId, quantity, unitPrice);
+    this.item.add(this.nextItemId++, orderId, productId, quantity, unitPrice);
     this.counts.orderItems++;
   }
 
@@ -166,12 +205,12 @@ export class Writer {
     productId: number | null,
     query: string | null,
   ): void {
-    this.event.run(this.nextEventId++, customerId, visitorId, sessionId, at, type, productId, query);
+    this.event.add(this.nextEventId++, customerId, visitorId, sessionId, at, type, productId, query);
     this.counts.events++;
   }
 
   insertRating(customerId: number, productId: number, rating: number, at: number): void {
-    this.rating.run(this.counts.ratings + 1, customerId, productId, rating, at);
+    this.rating.add(this.counts.ratings + 1, customerId, productId, rating, at);
     this.counts.ratings++;
   }
 
@@ -186,9 +225,9 @@ export class Writer {
     aspects: string,
   ): void {
     const id = this.nextReviewId++;
-    this.review.run(id, customerId, productId, rating, text, at, language);
+    this.review.add(id, customerId, productId, rating, text, at, language);
     const label = sentiment > 0 ? 'positive' : sentiment < 0 ? 'negative' : 'neutral';
-    this.truthReview.run(id, sentiment, label, aspects);
+    this.truthReview.add(id, sentiment, label, aspects);
     this.counts.reviews++;
   }
 
@@ -199,7 +238,7 @@ export class Writer {
     arm: 'treatment' | 'control',
     orderId: number | null,
   ): void {
-    this.contact.run(campaignId, customerId, sentAt, arm, orderId === null ? 0 : 1, orderId);
+    this.contact.add(campaignId, customerId, sentAt, arm, orderId === null ? 0 : 1, orderId);
     this.counts.campaignContacts++;
     if (orderId !== null) this.counts.campaignResponders++;
   }

@@ -25,7 +25,6 @@ export interface Transport {
   upload?: (file: File, onProgress?: (fraction: number) => void) => Promise<string>;
 }
 
-
 /** Whatever a door rejected with, as an ApiCallError. */
 export function toApiCallError(err: unknown): ApiCallError {
   if (err instanceof ApiCallError) return err;

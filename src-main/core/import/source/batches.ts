@@ -1,12 +1,10 @@
 /** Batch sizes: big enough to keep async iteration off the hot path, small enough for smooth progress. */
 
-import type { RawRecord } from '../types.ts';
-
 export const MIN_BATCH = 1000;
 export const MAX_BATCH = 5000;
 
 /** Splits a run of records into batches of at most MAX_BATCH. */
-export function* slices(records: RawRecord[]): Generator<RawRecord[]> {
+export function* slices<T>(records: T[]): Generator<T[]> {
   if (records.length <= MAX_BATCH) {
     if (records.length > 0) yield records;
     return;

@@ -108,6 +108,8 @@ async function openText(
   let delimiter: string | null = null;
   if (options.format !== undefined) {
     format = options.format;
+  } else if (options.delimiter?.trim().toLowerCase() === 'whitespace') {
+    format = 'whitespace';
   } else {
     const kind = textFormat(path, sample, complete);
     if (kind === 'html') {
@@ -115,14 +117,14 @@ async function openText(
     }
     format = kind === 'text' ? 'delimited' : kind;
   }
-  if (format === 'delimited' || format === 'whitespace') {
-    if (options.delimiter !== undefined && format === 'delimited') {
+  if (format === 'delimited') {
+    if (options.delimiter !== undefined) {
       delimiter = parseDelimiter(options.delimiter);
-    } else if (format === 'delimited') {
+    } else {
       const layout = sniffDelimiter(sample, complete);
-      // A forced 'delimited' keeps a delimiter even where whitespace columns were sniffed.
-      format = options.format === 'delimited' ? 'delimited' : layout.format;
-      delimiter = layout.delimiter ?? (format === 'delimited' ? ',' : null);
+      // A caller's format 'delimited' wins over sniffed whitespace columns.
+      if (layout.format === 'whitespace' && options.format !== 'delimited') format = 'whitespace';
+      else delimiter = layout.delimiter ?? ',';
     }
   }
 

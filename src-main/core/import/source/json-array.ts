@@ -8,7 +8,7 @@
 import { jsonParser } from 'stream-json/parser.js';
 import type { Token } from 'stream-json/parser.js';
 import { ImportError } from '../types.ts';
-import { MIN_BATCH } from './batches.ts';
+import { MIN_BATCH, slices } from './batches.ts';
 import { flattenObject, isPlainObject, jsonNumber } from './json-values.ts';
 import type { KeyedRecord } from './json-values.ts';
 
@@ -34,13 +34,13 @@ export async function* jsonArrayRecords(text: AsyncIterable<string>, label: stri
   for await (const chunk of text) {
     positions.scan(chunk);
     feed(chunk);
-    if (list.records.length >= MIN_BATCH) yield list.take();
+    if (list.records.length >= MIN_BATCH) yield* slices(list.take());
     if (list.finished) break; // what follows the list is not read
   }
   if (!list.finished) feed(FLUSH);
   if (!list.found)
     throw new ImportError(`"${label}" holds no list of records: expected [{…}, …] or {"name": [{…}, …]}.`);
-  if (list.records.length > 0) yield list.take();
+  yield* slices(list.take());
 }
 
 type Container = Record<string, unknown> | unknown[];

@@ -1,6 +1,6 @@
 /** NDJSON / JSON Lines: one object per physical line; a bad line becomes a record with an error. */
 
-import { MIN_BATCH } from './batches.ts';
+import { MIN_BATCH, slices } from './batches.ts';
 import { flattenObject, isPlainObject } from './json-values.ts';
 import type { KeyedRecord } from './json-values.ts';
 import { LineSplitter } from './line-splitter.ts';
@@ -13,12 +13,12 @@ export async function* ndjsonRecords(text: AsyncIterable<string>): AsyncGenerato
   for await (const chunk of text) {
     lines.push(chunk);
     if (out.length >= MIN_BATCH) {
-      yield out;
+      yield* slices(out);
       out = [];
     }
   }
   lines.end();
-  if (out.length > 0) yield out;
+  yield* slices(out);
 }
 
 type Reviver = (key: string, value: unknown, context?: { source?: string }) => unknown;

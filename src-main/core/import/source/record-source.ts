@@ -2,7 +2,9 @@
 
 import type { RawRecord, RecordSource, SourceInfo } from '../types.ts';
 import { ImportError } from '../types.ts';
+import { slices } from './batches.ts';
 import { makeHeader } from './header.ts';
+import { StepGate } from './step-gate.ts';
 
 export interface SourceParts {
   info: SourceInfo;
@@ -20,21 +22,21 @@ export interface SourceParts {
 }
 
 export function createRecordSource(parts: SourceParts): RecordSource {
+  // Only these are kept: holding `parts` would keep its first batch alive for the whole import.
+  const { info, rest, label, bytesRead, describeError } = parts;
+  const releaseFile = parts.release;
   let pending: RawRecord[] = parts.pending;
   let started = false;
   let closed = false;
   let inFlight = false;
   let released: Promise<void> | null = null;
-  let onClose: () => void = () => {};
-  // A cancel must not wait for a read in progress: each step races against close().
-  const closing = new Promise<null>((resolve) => {
-    onClose = () => resolve(null);
-  });
+  // A cancel must not wait for a read in progress: close() ends the pending step.
+  const gate = new StepGate();
 
   const release = (): Promise<void> => {
     released ??= (async () => {
-      if (!inFlight) await parts.rest.return?.().catch(() => {});
-      await parts.release();
+      if (!inFlight) await rest.return?.().catch(() => {});
+      await releaseFile();
     })();
     return released;
   };
@@ -43,33 +45,34 @@ export function createRecordSource(parts: SourceParts): RecordSource {
     if (started) throw new Error('RecordSource.batches() can be iterated only once');
     started = true;
     try {
-      if (pending.length > 0 && !closed) {
-        const first = pending;
-        pending = [];
-        yield first;
+      const first = pending;
+      pending = [];
+      for (const batch of slices(first)) {
+        if (closed) return;
+        yield batch;
       }
       while (!closed) {
         inFlight = true;
-        const step = await Promise.race([parts.rest.next(), closing]);
+        const step = await gate.wait(rest.next());
         inFlight = step === null;
         if (step === null || step.done || closed) return;
         if (step.value.length > 0) yield step.value;
       }
     } catch (error) {
       if (closed) return; // errors after a cancel are the cancel's echo
-      throw parts.describeError ? parts.describeError(error) : asImportError(error, parts.label);
+      throw describeError ? describeError(error) : asImportError(error, label);
     } finally {
       await release();
     }
   }
 
   return {
-    info: parts.info,
+    info,
     batches,
-    bytesRead: parts.bytesRead,
+    bytesRead,
     close: async () => {
       closed = true;
-      onClose();
+      gate.stop();
       await release();
     },
   };

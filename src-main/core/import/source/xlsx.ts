@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import type { Cell, RawRecord, RecordSource, SourceOptions } from '../types.ts';
 import { ImportError } from '../types.ts';
 import { createRecordSource, splitHeader } from './record-source.ts';
+import { StepGate } from './step-gate.ts';
 import { planZipOrder, readRanges } from './zip-order.ts';
 import type { ZipPlan } from './zip-order.ts';
 
@@ -66,12 +67,8 @@ export async function openXlsx(
     { objectMode: false, highWaterMark: 256 * 1024 },
   );
   // A read error is not forwarded through exceljs's internal pipe: surface it through the row loop.
-  let failed: ((error: Error) => void) | null = null;
-  const failure = new Promise<never>((_resolve, reject) => {
-    failed = reject;
-  });
-  failure.catch(() => {});
-  stream.on('error', (error) => failed?.(error));
+  const gate = new StepGate();
+  stream.on('error', (error) => gate.fail(error));
 
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, {
     worksheets: 'emit',
@@ -91,7 +88,7 @@ export async function openXlsx(
 
   async function* rows(): AsyncGenerator<RawRecord[]> {
     const seen: string[] = [];
-    for await (const sheet of raceEach(reader, failure)) {
+    for await (const sheet of raceEach(reader, gate)) {
       seen.push(sheet.name);
       const sheets = reader.model?.sheets ?? [];
       const names = sheets.map((s) => s.name);
@@ -108,7 +105,7 @@ export async function openXlsx(
       sheetName = sheet.name;
       current = sheet;
       let batch: RawRecord[] = [];
-      for await (const row of raceEach(sheet, failure)) {
+      for await (const row of raceEach(sheet, gate)) {
         const values = rowCells(row.values);
         if (values.every((v) => v === null)) continue; // blank rows are skipped, as in text files
         while (values.length < width) values.push(null);
@@ -168,17 +165,17 @@ function sameName(a: string, b: string): boolean {
   return a === b || a.trim().toLowerCase() === b.trim().toLowerCase();
 }
 
-/** Each step of `source` settles when it does or when the file stream fails, whichever is first. */
-async function* raceEach<T>(source: AsyncIterable<T>, failure: Promise<never>): AsyncGenerator<T> {
+/** Each step of `source` settles when it does, or fails when the file stream does. */
+async function* raceEach<T>(source: AsyncIterable<T>, gate: StepGate): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
   let done = false;
   let inFlight = false;
   try {
     for (;;) {
       inFlight = true;
-      const step = await Promise.race([it.next(), failure]);
+      const step = await gate.wait(it.next());
       inFlight = false;
-      if (step.done) {
+      if (step === null || step.done) {
         done = true;
         return;
       }

@@ -37,7 +37,13 @@ function check(name, command, args) {
 function vitest(name, configArgs) {
   const out = join(reportDir, `${name}.json`);
   rmSync(out, { force: true });
-  const ok = step(name, bin('vitest'), ['run', ...configArgs, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  const ok = step(name, bin('vitest'), [
+    'run',
+    ...configArgs,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}`,
+  ]);
   if (!existsSync(out)) {
     failed++;
     failures.push(`${name} (no report)`);

@@ -100,6 +100,10 @@ describe('sample shop: reproducibility and safety', () => {
   it('rolls everything back when cancelled', () => {
     const d = open('cancel.db');
     try {
+      const schema = () =>
+        d.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all();
+      const before = schema();
+      const tempStore = d.pragma('temp_store', { simple: true });
       let calls = 0;
       const progress: number[] = [];
       expect(() =>
@@ -113,8 +117,9 @@ describe('sample shop: reproducibility and safety', () => {
       for (const t of ['customers', 'products', 'orders', 'order_items', 'events', 'campaigns']) {
         expect((d.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n).toBe(0);
       }
-      const truthTables = d.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'sample_truth%'").all();
-      expect(truthTables).toEqual([]);
+      // Same schema as before: no truth tables, and the indexes dropped for the bulk load are back.
+      expect(schema()).toEqual(before);
+      expect(d.pragma('temp_store', { simple: true })).toBe(tempStore);
       expect(getMeta(d, 'sample_truth')).toBeUndefined();
       // The workspace is still usable for a full run afterwards.
       expect(generateSampleShop(d, { customers: 50 }).counts.customers).toBe(50);
@@ -129,6 +134,21 @@ describe('sample shop: reproducibility and safety', () => {
       expect(() => generateSampleShop(d, { customers: 0 })).toThrow(RangeError);
       expect(() => generateSampleShop(d, { asOf: '31/12/2025' })).toThrow(RangeError);
       expect(() => generateSampleShop(d, { seed: 1.5 })).toThrow(RangeError);
+    } finally {
+      d.close();
+    }
+  });
+
+  it('keeps the workspace schema indexes', () => {
+    const d = open('fresh.db');
+    try {
+      const indexes = (x: Db) =>
+        x.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").all();
+      expect(indexes(db)).toEqual(indexes(d));
+      const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM orders WHERE placed_at > 0').all() as {
+        detail: string;
+      }[];
+      expect(plan.map((p) => p.detail).join(' ')).toMatch(/orders_time/);
     } finally {
       d.close();
     }

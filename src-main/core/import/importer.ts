@@ -11,6 +11,7 @@ import { importOptionsSchema, type ImportOptions, type ImportResult } from '../a
 import { getMeta, type Db } from '../db/workspace.ts';
 import type { JobContext } from '../jobs/context.ts';
 import { kinds, type FieldName } from './fields.ts';
+import { bulkTables, deferSecondaryIndexes } from './bulk.ts';
 import { buildConverter, Failure, MISSING, type Converter } from './convert.ts';
 import { MissingFill, parsePolicies } from './missing.ts';
 import { headerFromColumns, planImport, rememberMapping, type ImportPlan } from './plan.ts';
@@ -149,7 +150,13 @@ export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobConte
   const errors: RowError[] = [];
   const before = tableSizes(db);
 
+  // Every parent row an import references is created by this same import just
+  // before (upsert … RETURNING id), so per-row foreign-key checks only cost time.
+  // The pragma cannot change inside a transaction: off before BEGIN, back after.
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
   db.exec('BEGIN IMMEDIATE');
+  let restoreIndexes: (() => void) | null = null;
   try {
     const runId = Number(
       db
@@ -240,6 +247,9 @@ export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobConte
         }
       }
       const read = source.bytesRead();
+      if (!restoreIndexes && rowsRead >= 20_000 && read > 0) {
+        restoreIndexes = deferSecondaryIndexes(db, bulkTables[plan.kind] ?? [], (rowsRead * info.totalBytes) / read);
+      }
       ctx.progress(
         rowsRead,
         read > 0 ? Math.round((rowsRead * info.totalBytes) / read) : null,
@@ -248,6 +258,7 @@ export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobConte
       ctx.throwIfCancelled();
     }
 
+    restoreIndexes?.();
     const touched = writer.finish();
     const tables = tableDelta(db, before);
     db.prepare(
@@ -271,6 +282,7 @@ export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobConte
     if (db.inTransaction) db.exec('ROLLBACK');
     throw err;
   } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
     await source.close();
   }
 }

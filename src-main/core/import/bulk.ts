@@ -33,7 +33,7 @@ export function deferSecondaryIndexes(db: Db, tables: readonly string[], estimat
 
 /** Tables each kind of import appends to in bulk. */
 export const bulkTables: Record<string, readonly string[]> = {
-  'order-lines': ['order_items'],
+  'order-lines': ['order_items', 'orders'],
   orders: ['orders'],
   events: ['events'],
   ratings: ['ratings'],

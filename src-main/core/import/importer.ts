@@ -231,7 +231,7 @@ export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobConte
           row[c.field] = v;
         }
         if (bad) continue;
-        const missing = required.find((group) => !group.some((f) => row[f] !== null && row[f] !== undefined));
+        const missing = unmetRequirement(required, row);
         if (missing) {
           rowsRejected++;
           reject(record, columnOf(plan, missing[0]!), `missing ${missing.join(' or ')}`);
@@ -288,6 +288,22 @@ export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobConte
 }
 
 const isBlank = (v: unknown) => v === null || v === '';
+
+/** The first required group with no value in the row (plain loops: this runs for every row). */
+function unmetRequirement(required: readonly (readonly FieldName[])[], row: Row): readonly FieldName[] | null {
+  for (const group of required) {
+    let met = false;
+    for (const f of group) {
+      const v = row[f];
+      if (v !== null && v !== undefined) {
+        met = true;
+        break;
+      }
+    }
+    if (!met) return group;
+  }
+  return null;
+}
 const mb = (bytes: number) => (bytes / 1_048_576).toFixed(1);
 
 function columnOf(plan: ImportPlan, field: FieldName): string {

@@ -1,4 +1,4 @@
-import type { ImportResult, Stats } from '../core/api/contract.ts';
+import type { ImportPreview, ImportResult, Stats } from '../core/api/contract.ts';
 
 const money = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
@@ -28,4 +28,23 @@ export function printImportResult(file: string, r: ImportResult): void {
   for (const e of r.errors.slice(0, 20))
     console.log(`  line ${e.line}${e.column ? ` [${e.column}]` : ''}: ${e.reason}`);
   if (r.errorCount > 20) console.log(`  … ${r.errorCount - 20} more (all are kept in the workspace)`);
+}
+
+export function printPreview(p: ImportPreview): void {
+  console.log(`${p.path}`);
+  console.log(
+    `  format ${p.format}, encoding ${p.encoding} (${p.encodingSource}), delimiter ${JSON.stringify(p.delimiter)}`,
+  );
+  console.log(`  kind ${p.kind ?? 'unknown (pass --kind)'}, mapping ${p.mappingSource}`);
+  const width = Math.max(6, ...p.header.map((h) => h.length));
+  console.log(`\n  ${'column'.padEnd(width)}  ${'field'.padEnd(12)}  first values`);
+  p.header.forEach((h, i) => {
+    const samples = p.rows
+      .slice(0, 3)
+      .map((r) => String(r[i] ?? ''))
+      .join(' | ');
+    console.log(`  ${h.padEnd(width)}  ${(p.mapping[h] ?? '—').padEnd(12)}  ${samples.slice(0, 60)}`);
+  });
+  if (p.missingRequired.length)
+    console.log(`\n  still needed: ${p.missingRequired.join('; ')} (use --map "column=field")`);
 }

@@ -8,7 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { ImportOptions, ImportResult, JobState } from '../core/api/contract.ts';
 import { ApiError, WorkbenchService } from '../core/api/service.ts';
 import { progressPrinter } from './progress.ts';
-import { printImportResult, printStats } from './format.ts';
+import { printImportResult, printPreview, printStats } from './format.ts';
 
 /** A user mistake: message only, exit 2, no stack trace. */
 class CliError extends Error {}
@@ -145,7 +145,7 @@ export function buildProgram(): Command {
       await withService(o.db as string, false, async (s) => {
         if (o.preview) {
           const preview = await s.invoke('import.preview', options);
-          print(!!o.json, preview, () => console.log(JSON.stringify(preview, null, 2)));
+          print(!!o.json, preview, () => printPreview(preview));
           return;
         }
         const { jobId } = await s.invoke('import.start', options);

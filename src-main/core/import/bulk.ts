@@ -14,7 +14,12 @@ import type { Db } from '../db/workspace.ts';
  */
 export function deferSecondaryIndexes(db: Db, tables: readonly string[], estimatedRows: number): () => void {
   const existing = tables.reduce(
-    (n, t) => n + (db.prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM ${t} LIMIT ?)`).pluck().get(Math.ceil(estimatedRows * 4)) as number),
+    (n, t) =>
+      n +
+      (db
+        .prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM ${t} LIMIT ?)`)
+        .pluck()
+        .get(Math.ceil(estimatedRows * 4)) as number),
     0,
   );
   if (estimatedRows < 20_000 || existing > estimatedRows * 2) return () => {};

@@ -1,14 +1,15 @@
-/** Imports one file in a fresh process and prints {seconds, maxRssMb, result} as JSON (peak RSS is per process). */
-import { openWorkspace } from '../src-main/core/db/workspace.ts';
-import { runImport } from '../src-main/core/import/importer.ts';
-import type { JobContext } from '../src-main/core/jobs/context.ts';
+/**
+ * Imports one file in a fresh process through the job runner — the worker
+ * thread the app, the CLI and browser mode use — and prints
+ * {seconds, maxRssMb, result} as JSON (peak RSS is per process).
+ */
+import { JobRunner } from '../src-main/core/jobs/runner.ts';
 
 const [file, dbPath] = process.argv.slice(2) as [string, string];
-const db = openWorkspace(dbPath);
-const ctx: JobContext = { dbPath, progress() {}, cancelled: false, throwIfCancelled() {} };
+const runner = new JobRunner(dbPath);
 const t0 = performance.now();
-const result = await runImport(db, { path: file }, ctx);
+const job = await runner.wait(runner.start('import', { path: file }).id);
 const seconds = (performance.now() - t0) / 1000;
-db.close();
-const { errors: _e, ...summary } = result;
+if (job.status !== 'completed') throw new Error(`import ${job.status}: ${job.error}`);
+const { errors: _e, ...summary } = job.result as { errors: unknown };
 console.log(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, result: summary }));

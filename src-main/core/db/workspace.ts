@@ -37,7 +37,6 @@ export function openWorkspace(path: string, options: OpenOptions = {}): Db {
     // loss; it never corrupts the file, which is what import atomicity needs.
     db.pragma('synchronous = NORMAL');
     db.pragma('cache_size = -32000');
-    db.pragma('temp_store = MEMORY');
     const quick = db.pragma('quick_check', { simple: true });
     if (quick !== 'ok') throw new WorkspaceError(`workspace ${path} is damaged: ${String(quick)}`);
     if (!options.readonly) migrate(db);

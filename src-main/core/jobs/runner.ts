@@ -126,7 +126,9 @@ export class JobRunner {
       dbPath: this.dbPath,
       cancelFlag: next.cancelFlag.buffer,
     };
-    const worker = new Worker(workerUrl, { workerData: data });
+    // V8 grows a busy thread's young generation to 128 MB; row-at-a-time work
+    // gains nothing from that, and memory must stay flat whatever the file size.
+    const worker = new Worker(workerUrl, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 24 } });
     next.worker = worker;
     let outcome: Partial<JobState> | null = null;
     worker.on('message', (m: WorkerMessage) => {

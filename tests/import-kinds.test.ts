@@ -114,3 +114,91 @@ describe('every kind of file through the whole pipeline', () => {
     ]);
   });
 });
+
+describe('platform exports', () => {
+  it('Shopify: order fields on the first line only, orders keyed by Name, customers by email, lines without SKU', async () => {
+    ws = tempWorkspace();
+    const r = await runImport(ws.db, { path: fixture('shopify-orders.csv') }, testContext(ws.path));
+    expect(r.kind).toBe('order-lines');
+    expect(r.rowsRejected).toBe(0);
+    expect(r.tables).toMatchObject({ orders: 3, order_items: 4, customers: 2, products: 3 });
+    const orders = ws.db
+      .prepare(
+        'SELECT external_id AS id, status, amount, discount, coupon, placed_at AS t, customer_id AS c FROM orders ORDER BY external_id',
+      )
+      .all() as { id: string; c: number }[];
+    expect(orders).toEqual([
+      {
+        id: '#1001',
+        status: 'pending',
+        amount: 57.64,
+        discount: 10,
+        coupon: 'SPRING10',
+        t: Date.UTC(2024, 2, 1, 19, 5, 9) / 1000,
+        c: orders[0]!.c,
+      },
+      {
+        id: '#1002',
+        status: 'returned',
+        amount: 40,
+        discount: 0,
+        coupon: null,
+        t: Date.UTC(2024, 2, 3, 14, 59) / 1000,
+        c: orders[1]!.c,
+      },
+      {
+        id: '#1003',
+        status: 'pending',
+        amount: 24,
+        discount: 0,
+        coupon: null,
+        t: Date.UTC(2024, 2, 5, 13) / 1000,
+        c: orders[0]!.c,
+      },
+    ]);
+    expect(orders[1]!.c).not.toBe(orders[0]!.c);
+    const towel = ws.db.prepare(`SELECT sku, title FROM products WHERE title = 'Tea Towel'`).get();
+    expect(towel).toEqual({ sku: 'Tea Towel', title: 'Tea Towel' });
+  });
+
+  it('Olist: numbered lines of one product add up; the orders file then sets dates and statuses, keeping amounts', async () => {
+    ws = tempWorkspace();
+    const items = await runImport(ws.db, { path: fixture('olist-order-items.csv') }, testContext(ws.path));
+    expect(items.kind).toBe('order-lines');
+    expect(items.rowsImported).toBe(4);
+    const two = ws.db
+      .prepare(
+        `SELECT i.quantity, o.amount FROM order_items i JOIN orders o ON o.id = i.order_id WHERE o.external_id = '00018f77f2f0320c557190d7a144bdd3'`,
+      )
+      .get();
+    expect(two).toEqual({ quantity: 2, amount: 479.8 });
+
+    const orders = await runImport(ws.db, { path: fixture('olist-orders.csv') }, testContext(ws.path));
+    expect(orders.kind).toBe('orders');
+    expect(orders.rowsImported).toBe(3);
+    expect(orders.tables.orders).toBe(0);
+    const rows = ws.db
+      .prepare('SELECT external_id AS id, status, amount, placed_at AS t FROM orders ORDER BY external_id')
+      .all();
+    expect(rows).toEqual([
+      {
+        id: '00010242fe8c5a6d1ba2dd792cb16214',
+        status: 'completed',
+        amount: 58.9,
+        t: Date.UTC(2017, 8, 13, 8, 59, 2) / 1000,
+      },
+      {
+        id: '00018f77f2f0320c557190d7a144bdd3',
+        status: 'completed',
+        amount: 479.8,
+        t: Date.UTC(2017, 3, 26, 10, 53, 6) / 1000,
+      },
+      {
+        id: '000229ec398224ef6ca0657da4fc703e',
+        status: 'cancelled',
+        amount: 199,
+        t: Date.UTC(2018, 0, 14, 14, 33, 31) / 1000,
+      },
+    ]);
+  });
+});

@@ -62,8 +62,8 @@ export const importPreviewSchema = z.object({
   rows: z.array(z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))),
   kind: importKindSchema.exclude(['auto']).nullable(),
   mapping: z.record(z.string(), z.string().nullable()),
-  /** Where the mapping came from: remembered for this layout, or suggested from header names. */
-  mappingSource: z.enum(['remembered', 'suggested', 'columns']),
+  /** Where the mapping came from: remembered for this layout, a known platform's export, header names, --columns. */
+  mappingSource: z.enum(['remembered', 'preset', 'suggested', 'columns']),
   missingRequired: z.array(z.string()),
 });
 export type ImportPreview = z.infer<typeof importPreviewSchema>;

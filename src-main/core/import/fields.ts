@@ -92,7 +92,8 @@ export const fields = {
   date: {
     type: 'date',
     synonyms: ['invoicedate', 'orderdate', 'date', 'time', 'timestamp', 'createdat', 'ordertime', 'placedat',
-      'datetime', 'eventtime', 'purchasedate', 'transactiondate', 'ratedat', 'reviewdate', 'orderdatetime',
+      'datetime', 'eventtime', 'purchasedate', 'transactiondate', 'orderpurchasetimestamp', 'purchasetimestamp',
+      'purchasetime', 'purchasedat', 'ordercreatedat', 'orderplacedat', 'ratedat', 'reviewdate', 'orderdatetime',
       '下单时间', '订单创建时间', '创建时间', '付款时间', '日期', '时间', '交易时间', '评价时间', '评论时间', '下单日期',
       '购买时间', '行为时间'],
   },
@@ -100,7 +101,7 @@ export const fields = {
   amount: {
     type: 'money',
     synonyms: ['amount', 'total', 'totalamount', 'paid', 'paidamount', 'ordertotal', 'ordervalue', 'payment',
-      'grandtotal', 'totalpaid', 'amountpaid', 'sales', 'revenue', 'value', 'dollarvalue', 'dollars', '实付金额', '买家实际支付金额', '实收款', '订单金额',
+      'grandtotal', 'totalpaid', 'amountpaid', 'sales', 'revenue', 'dollarvalue', 'dollars', '实付金额', '买家实际支付金额', '实收款', '订单金额',
       '总金额', '金额', '支付金额', '实付款', '实际支付金额'],
   },
   discount: { type: 'money', synonyms: ['discount', 'discountamount', '优惠金额', '折扣', '优惠', '折扣金额'] },
@@ -110,6 +111,10 @@ export const fields = {
   unit_price: {
     type: 'money',
     synonyms: ['unitprice', 'price', 'itemprice', 'priceeach', '单价', '商品单价', '成交单价', '价格', '成交价'],
+  },
+  line_no: {
+    type: 'id',
+    synonyms: ['orderitemid', 'lineno', 'linenumber', 'lineitemid', 'line', 'itemno', 'position', '行号', '子订单编号', '明细编号'],
   },
   line_amount: {
     type: 'money',
@@ -163,6 +168,8 @@ export interface KindSpec {
   fields: FieldName[];
   /** Each inner list is satisfied when any one of its fields is mapped. */
   required: FieldName[][];
+  /** What every row must hold, where that is less than the columns required (default: `required`). */
+  rowRequired?: FieldName[][];
 }
 
 // prettier-ignore
@@ -174,19 +181,23 @@ const customerProfile: FieldName[] = [
 // prettier-ignore
 export const kinds: Record<ImportKind, KindSpec> = {
   'order-lines': {
-    fields: ['order_id', 'product', 'quantity', 'unit_price', 'line_amount', 'date', 'customer', 'title', 'category',
-      'status', 'amount', 'discount', 'coupon', 'channel', ...customerProfile],
-    required: [['order_id'], ['product'], ['date'], ['quantity', 'line_amount']],
+    fields: ['order_id', 'product', 'quantity', 'unit_price', 'line_amount', 'line_no', 'date', 'customer', 'title',
+      'category', 'status', 'amount', 'discount', 'coupon', 'channel', ...customerProfile],
+    // Order-level fields (date, total, customer) often stand on an order's first line only (Shopify):
+    // the writer asks for the date when it first meets an order. No quantity column means one unit a line.
+    required: [['order_id'], ['product', 'title'], ['date'], ['unit_price', 'line_amount']],
+    rowRequired: [['order_id'], ['product', 'title']],
   },
   orders: {
     fields: ['order_id', 'customer', 'date', 'status', 'amount', 'quantity', 'discount', 'coupon', 'channel', ...customerProfile],
-    // Without an order id (CDNOW-style transaction logs) the id is derived from the row.
-    required: [['order_id', 'customer'], ['date'], ['amount']],
+    // Without an order id (CDNOW-style transaction logs) the id is derived from the row;
+    // without an amount (Olist's orders file) the amount comes from the order lines.
+    required: [['order_id', 'customer'], ['date']],
   },
   customers: { fields: ['customer', ...customerProfile], required: [['customer']] },
   products: { fields: ['product', 'title', 'category', 'price', 'cost', 'stock'], required: [['product']] },
   events: {
-    fields: ['customer', 'visitor', 'session', 'date', 'type', 'product', 'query'],
+    fields: ['customer', 'visitor', 'session', 'date', 'type', 'product', 'category', 'query'],
     required: [['customer', 'visitor'], ['date'], ['type']],
   },
   ratings: { fields: ['customer', 'product', 'rating', 'date'], required: [['customer'], ['product'], ['rating']] },
@@ -232,32 +243,25 @@ export function suggestMapping(header: readonly string[], kind: ImportKind): Map
   const normalized = header.map(normalizeHeader);
   const mapping: Mapping = Object.fromEntries(header.map((h) => [h, null]));
   const taken = new Set<FieldName>();
-  const assign = (pass: 'exact' | 'contains') => {
-    header.forEach((column, i) => {
-      if (mapping[column]) return;
-      const n = normalized[i] ?? '';
-      if (!n) return;
+  const depth = Math.max(...allowed.map((f) => fields[f].synonyms.length));
+  // Rank by synonym, then by field: "Order ID" claims order_id before a bare
+  // "Name" could, wherever the columns stand in the file.
+  const assign = (matches: (column: string, synonym: string) => boolean) => {
+    for (let rank = 0; rank < depth; rank++) {
       for (const field of allowed) {
-        if (taken.has(field)) continue;
-        const hit =
-          pass === 'exact'
-            ? synonymIndex.get(`${field}:${n}`) === field
-            : fields[field].synonyms.some((s) => {
-                const sn = normalizeHeader(s);
-                // Containment only for distinctive names; "id" or "名" alone would match everything.
-                const distinctive = sn.length >= 4 || (/[^\x00-\x7f]/.test(sn) && sn.length >= 2);
-                return distinctive && n.includes(sn);
-              });
-        if (hit) {
-          mapping[column] = field;
-          taken.add(field);
-          return;
-        }
+        const synonym = fields[field].synonyms[rank];
+        if (taken.has(field) || synonym === undefined) continue;
+        const sn = normalizeHeader(synonym);
+        const i = header.findIndex((column, j) => mapping[column] === null && matches(normalized[j] ?? '', sn));
+        if (i < 0) continue;
+        mapping[header[i]!] = field;
+        taken.add(field);
       }
-    });
+    }
   };
-  assign('exact');
-  assign('contains');
+  assign((n, sn) => n === sn);
+  // Containment only for distinctive names: "id" or "名" alone would match everything.
+  assign((n, sn) => (sn.length >= 4 || (/[^\x00-\x7f]/.test(sn) && sn.length >= 2)) && n.includes(sn));
   return mapping;
 }
 
@@ -277,6 +281,8 @@ export function detectKind(header: readonly string[]): ImportKind | null {
   for (const kind of importKinds) {
     const mapping = suggestMapping(header, kind);
     if (missingRequired(mapping, kind).length > 0) continue;
+    // A dated customer list is not an orders file: orders need an order id or an amount to be told apart.
+    if (kind === 'orders' && !Object.values(mapping).some((f) => f === 'order_id' || f === 'amount')) continue;
     const mapped = Object.values(mapping).filter((f) => f !== null).length;
     // Prefer the more specific kinds on ties: the order of importKinds is that order.
     const score = mapped * 10 + kinds[kind].required.length;

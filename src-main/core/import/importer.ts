@@ -118,7 +118,7 @@ export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobConte
     );
   }
   const mappedFields = new Set(Object.values(plan.mapping).filter((f): f is FieldName => f !== null));
-  const required = kinds[plan.kind].required;
+  const required = kinds[plan.kind].rowRequired ?? kinds[plan.kind].required;
   const convertOptions = {
     dateOrder: options.dateOrder,
     pseudonymize: options.keepPii ? null : createPseudonymizer(getMeta(db, 'pseudonym_key') ?? ''),

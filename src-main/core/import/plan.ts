@@ -16,12 +16,13 @@ import {
   type ImportKind,
   type Mapping,
 } from './fields.ts';
+import { matchPreset } from './presets.ts';
 import { ImportError, type SourceInfo } from './types.ts';
 
 export interface ImportPlan {
   kind: ImportKind;
   mapping: Mapping;
-  mappingSource: 'remembered' | 'suggested' | 'columns';
+  mappingSource: 'remembered' | 'preset' | 'suggested' | 'columns';
   missingRequired: string[];
   layoutKey: string;
 }
@@ -74,7 +75,8 @@ export function planImport(
     kind = options.kind === 'auto' ? kindFromFields(Object.values(mapping)) : options.kind;
     mappingSource = 'columns';
   } else {
-    kind = options.kind === 'auto' ? detectKind(header) : options.kind;
+    const preset = matchPreset(header, options.kind);
+    kind = preset?.kind ?? (options.kind === 'auto' ? detectKind(header) : options.kind);
     if (!kind) {
       throw new ImportError(
         `cannot tell what this file holds from its columns (${header.slice(0, 12).join(', ')}); ` +
@@ -87,6 +89,9 @@ export function planImport(
     if (remembered) {
       mapping = { ...Object.fromEntries(header.map((h) => [h, null])), ...(JSON.parse(remembered.mapping) as Mapping) };
       mappingSource = 'remembered';
+    } else if (preset) {
+      mapping = preset.mapping;
+      mappingSource = 'preset';
     } else {
       mapping = suggestMapping(header, kind);
       mappingSource = 'suggested';

@@ -84,7 +84,8 @@ class Entities {
   }
 
   customer(row: Row): number | null {
-    const key = str(row.customer);
+    // Without a customer id, the (pseudonymized) email identifies the customer, as in Shopify exports.
+    const key = str(row.customer) ?? str(row.email);
     if (key === null) return null;
     const cached = this.customers.get(key);
     if (cached !== undefined) return cached;
@@ -109,7 +110,8 @@ class Entities {
   }
 
   product(row: Row): number | null {
-    const sku = str(row.product);
+    // Lines without a SKU (common for custom items) are keyed by their title.
+    const sku = str(row.product) ?? str(row.title);
     if (sku === null) return null;
     const cached = this.products.get(sku);
     if (cached !== undefined) return cached;
@@ -135,15 +137,16 @@ function touched(db: Db, runId: number, tables: string[]): Record<string, number
   return out;
 }
 
+/** An absent status, amount or discount keeps what the workspace has (another file may have said it). */
 function orderUpsert(db: Db) {
   return db.prepare(
     `INSERT INTO orders(external_id, customer_id, placed_at, status, amount, discount, coupon, channel, country,
                         item_count, import_run_id)
-     VALUES (@external_id, @customer_id, @placed_at, @status, @amount, @discount, @coupon, @channel, @country,
-             @item_count, @run)
+     VALUES (@external_id, @customer_id, @placed_at, IFNULL(@status, 'completed'), IFNULL(@amount, 0),
+             IFNULL(@discount, 0), @coupon, @channel, @country, @item_count, @run)
      ON CONFLICT(external_id) DO UPDATE SET
        customer_id = COALESCE(excluded.customer_id, customer_id), placed_at = excluded.placed_at,
-       status = excluded.status, amount = excluded.amount, discount = excluded.discount,
+       status = IFNULL(@status, status), amount = IFNULL(@amount, amount), discount = IFNULL(@discount, discount),
        coupon = COALESCE(excluded.coupon, coupon), channel = COALESCE(excluded.channel, channel),
        country = COALESCE(excluded.country, country), item_count = COALESCE(excluded.item_count, item_count),
        import_run_id = excluded.import_run_id
@@ -154,22 +157,36 @@ function orderUpsert(db: Db) {
 /** A return document: a 'C' invoice (C + digits, as in UCI Online Retail) or a negative line. */
 const cancelInvoice = /^C\d/i;
 
-function orderLinesWriter(db: Db, runId: number, amountMapped: boolean): Writer {
+/**
+ * Order lines. The natural key of a line is (order, product, unit price): a
+ * repeated key is the same line exported twice and is kept once — unless the
+ * file numbers its lines (Olist's order_item_id), in which case differently
+ * numbered lines of one product are separate units and add up.
+ */
+function orderLinesWriter(db: Db, runId: number, mapped: ReadonlySet<FieldName>): Writer {
   const entities = new Entities(db, runId);
   const orders = new KeyCache<number>(50_000);
   const upsertOrder = orderUpsert(db);
-  const upsertItem = db.prepare(
+  const upsertSql = (quantity: string) =>
     `INSERT INTO order_items(order_id, product_id, quantity, unit_price, import_run_id) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT(order_id, product_id, unit_price) DO UPDATE SET
-       quantity = excluded.quantity, import_run_id = excluded.import_run_id`,
+       quantity = ${quantity}, import_run_id = excluded.import_run_id`;
+  const replaceItem = db.prepare(upsertSql('excluded.quantity'));
+  const addItem = db.prepare(
+    upsertSql(
+      'CASE WHEN import_run_id = excluded.import_run_id THEN quantity + excluded.quantity ELSE excluded.quantity END',
+    ),
   );
+  const numbered = mapped.has('line_no');
+  // Line numbers seen in the current order (exports list an order's lines together).
+  let linesOf = '';
+  const lineNos = new Set<string>();
   return {
     write(row) {
       let quantity = num(row.quantity);
       let unitPrice = num(row.unit_price);
       const lineAmount = num(row.line_amount);
-      if (quantity === null) quantity = lineAmount !== null ? Math.sign(lineAmount) || 1 : null;
-      if (quantity === null) throw new RowReject('quantity', 'missing quantity');
+      if (quantity === null) quantity = lineAmount !== null && lineAmount < 0 ? -1 : 1;
       if (quantity === 0) throw new RowReject('quantity', 'quantity is 0');
       if (unitPrice === null) {
         if (lineAmount === null) throw new RowReject('unit_price', 'missing unit price and line amount');
@@ -180,7 +197,7 @@ function orderLinesWriter(db: Db, runId: number, amountMapped: boolean): Writer 
       const statusField = (row.status as string | null | undefined) ?? null;
       const cInvoice = cancelInvoice.test(id);
       const negative = quantity < 0 || (lineAmount !== null && lineAmount < 0);
-      let status = statusField ?? 'completed';
+      let status = statusField;
       let key = id;
       if (cInvoice || negative) {
         status = 'returned';
@@ -189,14 +206,14 @@ function orderLinesWriter(db: Db, runId: number, amountMapped: boolean): Writer 
       }
       let orderId = orders.get(key);
       if (orderId === undefined) {
-        const customerId = entities.customer(row);
+        if (row.date === null || row.date === undefined) throw new RowReject('date', `missing date for order ${id}`);
         ({ id: orderId } = upsertOrder.get({
           external_id: key,
-          customer_id: customerId,
+          customer_id: entities.customer(row),
           placed_at: row.date,
           status,
-          amount: num(row.amount) ?? 0,
-          discount: num(row.discount) ?? 0,
+          amount: num(row.amount),
+          discount: num(row.discount),
           coupon: str(row.coupon),
           channel: str(row.channel),
           country: str(row.country),
@@ -205,11 +222,22 @@ function orderLinesWriter(db: Db, runId: number, amountMapped: boolean): Writer 
         }) as { id: number });
         orders.set(key, orderId);
       }
-      const productId = entities.product(row);
-      upsertItem.run(orderId, productId, Math.abs(quantity), round2(unitPrice), runId);
+      let upsert = replaceItem;
+      if (numbered) {
+        if (linesOf !== key) {
+          linesOf = key;
+          lineNos.clear();
+        }
+        const lineNo = str(row.line_no) ?? '';
+        if (!lineNos.has(lineNo)) {
+          lineNos.add(lineNo);
+          if (lineNos.size > 1) upsert = addItem;
+        }
+      }
+      upsert.run(orderId, entities.product(row), Math.abs(quantity), round2(unitPrice), runId);
     },
     finish() {
-      if (!amountMapped) {
+      if (!mapped.has('amount')) {
         // Paid amount = sum of the lines less the order's discount, for every order this run touched.
         db.prepare(
           `UPDATE orders SET amount = ROUND(IFNULL((SELECT SUM(quantity * unit_price) FROM order_items
@@ -238,15 +266,15 @@ function ordersWriter(db: Db, runId: number): Writer {
         occurrences.set(base, n);
         id = `~${base}#${n}`;
       }
-      const amount = num(row.amount) ?? 0;
-      const status = (row.status as string | null | undefined) ?? (amount < 0 ? 'returned' : 'completed');
+      const amount = num(row.amount);
+      const status = (row.status as string | null | undefined) ?? (amount !== null && amount < 0 ? 'returned' : null);
       upsertOrder.get({
         external_id: id,
         customer_id: customerId,
         placed_at: row.date,
         status,
-        amount: Math.abs(amount),
-        discount: num(row.discount) ?? 0,
+        amount: amount === null ? null : Math.abs(amount),
+        discount: num(row.discount),
         coupon: str(row.coupon),
         channel: str(row.channel),
         country: str(row.country),
@@ -409,7 +437,7 @@ function campaignsWriter(db: Db, runId: number): Writer {
 export function createWriter(db: Db, kind: ImportKind, runId: number, mapped: ReadonlySet<FieldName>): Writer {
   switch (kind) {
     case 'order-lines':
-      return orderLinesWriter(db, runId, mapped.has('amount'));
+      return orderLinesWriter(db, runId, mapped);
     case 'orders':
       return ordersWriter(db, runId);
     case 'customers':

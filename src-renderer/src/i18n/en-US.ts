@@ -47,7 +47,12 @@ export default {
     delimiter: 'Delimiter',
     kind: 'Contents',
     kindUnknown: 'not recognised: choose one',
-    mappingSource: { remembered: 'remembered layout', suggested: 'suggested from headers', columns: 'given columns' },
+    mappingSource: {
+      remembered: 'remembered layout',
+      preset: "a known platform's export",
+      suggested: 'suggested from headers',
+      columns: 'given columns',
+    },
     firstRows: 'First rows',
     mapping: 'Column mapping',
     column: 'Column',

@@ -49,7 +49,12 @@ const zhCN: typeof enUS = {
     delimiter: '分隔符',
     kind: '内容',
     kindUnknown: '无法识别，请选择',
-    mappingSource: { remembered: '已记住的格式', suggested: '根据表头推荐', columns: '指定的列' },
+    mappingSource: {
+      remembered: '已记住的格式',
+      preset: '已知平台的导出格式',
+      suggested: '根据表头推荐',
+      columns: '指定的列',
+    },
     firstRows: '前几行',
     mapping: '列映射',
     column: '列',

@@ -94,12 +94,12 @@ const statuses = dictionary<OrderStatus>({
   pending: ['pending', 'paid', 'processing', 'shipped', 'in transit', 'on hold', 'awaiting payment', 'unpaid',
     'awaiting shipment', 'awaiting fulfillment', 'unfulfilled', 'partially shipped', 'partially fulfilled', 'open',
     'new', 'confirmed', 'placed', 'authorized', 'partially paid', 'to ship', 'to receive', 'to pay', 'ready to ship',
-    'out for delivery', 'undelivered', 'not shipped', 'backordered',
+    'out for delivery', 'undelivered', 'not shipped', 'backordered', 'invoiced', 'created', 'approved',
     '待付款', '等待买家付款', '未付款', '待支付', '待发货', '等待卖家发货', '买家已付款', '已付款', '已支付',
     '已发货', '卖家已发货', '待收货', '等待买家确认收货', '部分发货', '处理中', '待处理', '待确认', '已确认',
     '配送中', '运输中', '派送中', '已下单', '备货中', '出库中'],
   cancelled: ['cancelled', 'canceled', 'cancel', 'void', 'voided', 'failed', 'declined', 'rejected', 'expired',
-    'abandoned', 'deleted', 'payment failed',
+    'abandoned', 'deleted', 'payment failed', 'unavailable',
     '交易关闭', '已取消', '取消', '订单取消', '交易取消', '已关闭', '关闭', '无效', '已作废', '作废', '付款失败',
     '支付失败', '超时关闭', '已失效'],
   returned: ['returned', 'refunded', 'refund', 'return', 'chargeback', 'charged back', 'return requested',
@@ -115,7 +115,8 @@ const pendingWords = /待|等待|未|中$|已付款|已支付|已发货/;
 const completedWords = /成功|完成|签收|收货/;
 
 const readStatus = memoize<OrderStatus>((raw, trimmed) => {
-  const key = keyOf(trimmed);
+  // WooCommerce exports its statuses with a "wc-" prefix (wc-completed, wc-on-hold).
+  const key = keyOf(trimmed.replace(/^wc[-_ ]/i, ''));
   const known = statuses.get(key);
   if (known) return known;
   if (returnedWords.test(key)) return 'returned';

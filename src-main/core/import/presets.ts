@@ -1,0 +1,64 @@
+/**
+ * Mappings for the exports of common shop platforms, recognized by columns no
+ * other layout has. They settle what header names alone cannot: Shopify's
+ * "Name" is the order number, its "Total" the order's paid amount and
+ * "Subtotal" is not a line amount.
+ */
+import { normalizeHeader, type FieldName, type ImportKind, type Mapping } from './fields.ts';
+
+interface Preset {
+  name: string;
+  kind: ImportKind;
+  /** Normalized headers that must all be present. */
+  signature: string[];
+  /** Normalized header → field. */
+  fields: Record<string, FieldName>;
+}
+
+const presets: Preset[] = [
+  {
+    name: 'Shopify orders export',
+    kind: 'order-lines',
+    signature: ['name', 'financialstatus', 'lineitemquantity', 'lineitemprice', 'createdat'],
+    fields: {
+      name: 'order_id',
+      email: 'email',
+      financialstatus: 'status',
+      createdat: 'date',
+      total: 'amount',
+      discountcode: 'coupon',
+      discountamount: 'discount',
+      lineitemquantity: 'quantity',
+      lineitemname: 'title',
+      lineitemprice: 'unit_price',
+      lineitemsku: 'product',
+      billingname: 'customer_name',
+      billingaddress1: 'address',
+      billingcity: 'city',
+      billingcountry: 'country',
+      billingphone: 'phone',
+      source: 'channel',
+    },
+  },
+];
+
+export interface PresetMatch {
+  name: string;
+  kind: ImportKind;
+  mapping: Mapping;
+}
+
+export function matchPreset(header: readonly string[], kind: ImportKind | 'auto'): PresetMatch | null {
+  const normalized = header.map(normalizeHeader);
+  const present = new Set(normalized);
+  for (const preset of presets) {
+    if (kind !== 'auto' && kind !== preset.kind) continue;
+    if (!preset.signature.every((h) => present.has(h))) continue;
+    const mapping: Mapping = {};
+    header.forEach((column, i) => {
+      mapping[column] = preset.fields[normalized[i] ?? ''] ?? null;
+    });
+    return { name: preset.name, kind: preset.kind, mapping };
+  }
+  return null;
+}

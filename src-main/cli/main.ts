@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { ImportOptions, ImportResult, JobState } from '../core/api/contract.ts';
+import { importKinds } from '../core/import/fields.ts';
 import { ApiError, WorkbenchService } from '../core/api/service.ts';
 import { progressPrinter } from './progress.ts';
 import { printImportResult, printPreview, printStats } from './format.ts';
@@ -99,21 +100,7 @@ export function buildProgram(): Command {
     .description('import a shop export (CSV/TSV/XLSX/JSON/NDJSON) into a workspace')
     .argument('<file>', 'file to import')
     .requiredOption('--db <file>', 'workspace file (created when missing)')
-    .addOption(
-      new Option('--kind <kind>', 'what the file holds')
-        .default('auto')
-        .choices([
-          'auto',
-          'order-lines',
-          'orders',
-          'customers',
-          'products',
-          'events',
-          'ratings',
-          'reviews',
-          'campaigns',
-        ]),
-    )
+    .addOption(new Option('--kind <kind>', 'what the file holds').default('auto').choices(['auto', ...importKinds]))
     .option('--columns <list>', "names for a headerless file's columns, comma-separated (`_` skips one)")
     .option('--map <col=field>', 'map a source column to a field (repeatable)', collect)
     .option(

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shopTables } from '../../src-main/core/db/migrations.ts';
 import { openWorkspace, type Db } from '../../src-main/core/db/workspace.ts';
 import { CancelledError, type JobContext } from '../../src-main/core/jobs/context.ts';
 

@@ -5,21 +5,12 @@
  * renderer can bundle it.
  */
 import { z } from 'zod';
+import { importKinds } from '../import/fields.ts';
 import { apiErrorCodes } from './error-codes.ts';
 
 export { apiErrorCodes, type ApiErrorCode } from './error-codes.ts';
 
-export const importKindSchema = z.enum([
-  'auto',
-  'order-lines',
-  'orders',
-  'customers',
-  'products',
-  'events',
-  'ratings',
-  'reviews',
-  'campaigns',
-]);
+export const importKindSchema = z.enum(['auto', ...importKinds]);
 
 export const missingPolicySchema = z.union([
   z.enum(['drop', 'ffill', 'mean', 'median', 'mode', 'keep']),

@@ -216,3 +216,16 @@ CREATE INDEX analysis_runs_kind ON analysis_runs(kind, created_at);
 ];
 
 export const latestVersion = migrations.reduce((v, m) => Math.max(v, m.version), 0);
+
+/** The tables that hold the shop's data (as opposed to bookkeeping: runs, errors, mappings). */
+export const shopTables = [
+  'customers',
+  'products',
+  'orders',
+  'order_items',
+  'events',
+  'ratings',
+  'reviews',
+  'campaigns',
+  'campaign_contacts',
+] as const;

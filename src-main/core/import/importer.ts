@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { importOptionsSchema, type ImportOptions, type ImportResult } from '../api/contract.ts';
+import { shopTables } from '../db/migrations.ts';
 import { getMeta, type Db } from '../db/workspace.ts';
 import type { JobContext } from '../jobs/context.ts';
 import { kinds, type FieldName } from './fields.ts';
@@ -315,25 +316,13 @@ function rawText(record: RawRecord): string {
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }
 
-const countedTables = [
-  'customers',
-  'products',
-  'orders',
-  'order_items',
-  'events',
-  'ratings',
-  'reviews',
-  'campaigns',
-  'campaign_contacts',
-];
-
 function tableSizes(db: Db): Record<string, number> {
   return Object.fromEntries(
-    countedTables.map((t) => [t, (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n]),
+    shopTables.map((t) => [t, (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n]),
   );
 }
 
 function tableDelta(db: Db, before: Record<string, number>): Record<string, number> {
   const after = tableSizes(db);
-  return Object.fromEntries(countedTables.map((t) => [t, (after[t] ?? 0) - (before[t] ?? 0)]));
+  return Object.fromEntries(shopTables.map((t) => [t, (after[t] ?? 0) - (before[t] ?? 0)]));
 }

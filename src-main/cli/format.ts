@@ -48,3 +48,31 @@ export function printPreview(p: ImportPreview): void {
   if (p.missingRequired.length)
     console.log(`\n  still needed: ${p.missingRequired.join('; ')} (use --map "column=field")`);
 }
+
+const fixed = (v: unknown, digits = 4) => (typeof v === 'number' ? v.toFixed(digits) : String(v));
+
+export function printClv(r: Record<string, unknown>): void {
+  const bg = r.bgnbd as Record<string, number>;
+  const gg = r.gammaGamma as Record<string, number> | null;
+  console.log(
+    `customers ${String(r.customers)}, repeat buyers ${String(r.repeatBuyers)} (calibration to ${String(r.calibrationEnd)}, ${String(r.timeUnit)}s)`,
+  );
+  console.log(
+    `BG/NBD       r ${fixed(bg.r)}  alpha ${fixed(bg.alpha)}  a ${fixed(bg.a)}  b ${fixed(bg.b)}  log-likelihood ${fixed(bg.logLikelihood, 2)}`,
+  );
+  if (gg) console.log(`Gamma-Gamma  p ${fixed(gg.p)}  q ${fixed(gg.q)}  v ${fixed(gg.v)}`);
+  const totals = r.totals as Record<string, number> | undefined;
+  if (totals)
+    console.log(
+      `expected purchases next month ${fixed(totals.expectedPurchasesMonth, 1)}, total CLV ${fixed(totals.clv, 2)}, mean P(alive) ${fixed(totals.meanPAlive, 3)}`,
+    );
+  console.log(`stored as analysis run ${String(r.runId)}`);
+}
+
+export function printRfm(r: Record<string, unknown>): void {
+  console.log(`RFM as of ${String(r.asOf)}, ${String(r.windowDays)}-day window, ${String(r.customers)} customers`);
+  for (const seg of r.segments as { segment: string; customers: number; revenue: number }[]) {
+    console.log(`  ${seg.segment.padEnd(20)} ${String(seg.customers).padStart(8)}  ${money(seg.revenue).padStart(14)}`);
+  }
+  console.log(`stored as analysis run ${String(r.runId)}`);
+}

@@ -9,7 +9,7 @@ import type { ImportOptions, ImportResult, JobState } from '../core/api/contract
 import { importKinds } from '../core/import/fields.ts';
 import { ApiError, WorkbenchService } from '../core/api/service.ts';
 import { progressPrinter } from './progress.ts';
-import { printImportResult, printPreview, printStats } from './format.ts';
+import { printClv, printImportResult, printPreview, printRfm, printStats } from './format.ts';
 
 /** A user mistake: message only, exit 2, no stack trace. */
 class CliError extends Error {}
@@ -153,6 +153,111 @@ export function buildProgram(): Command {
       });
     });
 
+  const analyze = program
+    .command('analyze')
+    .description('customer-value analyses; each run is stored in the workspace');
+  analyze
+    .command('clv')
+    .description('customer lifetime value: BG/NBD purchase model and Gamma-Gamma spend model')
+    .requiredOption('--db <file>', 'workspace file')
+    .requiredOption('--calibration-end <date>', 'last day of the calibration period (YYYY-MM-DD)')
+    .addOption(new Option('--time-unit <unit>', 'model time unit').choices(['day', 'week']).default('week'))
+    .option('--horizon <months>', 'months of future value', (v) => Number.parseInt(v, 10))
+    .option('--discount-rate <rate>', 'monthly discount rate', Number.parseFloat)
+    .option('--json', 'print JSON')
+    .action(
+      async (o: {
+        db: string;
+        calibrationEnd: string;
+        timeUnit: 'day' | 'week';
+        horizon?: number;
+        discountRate?: number;
+        json?: boolean;
+      }) => {
+        await withService(o.db, true, async (s) => {
+          const { jobId } = await s.invoke('analysis.clv', {
+            calibrationEnd: o.calibrationEnd,
+            timeUnit: o.timeUnit,
+            horizon: o.horizon,
+            discountRate: o.discountRate,
+          });
+          const result = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
+          print(!!o.json, result, () => printClv(result));
+        });
+      },
+    );
+  analyze
+    .command('rfm')
+    .description('recency / frequency / monetary scores and named segments')
+    .requiredOption('--db <file>', 'workspace file')
+    .option('--as-of <date>', 'score as of this day (YYYY-MM-DD; default: the last order day)')
+    .option('--window-days <n>', 'days of history to score', (v) => Number.parseInt(v, 10))
+    .option('--json', 'print JSON')
+    .action(async (o: { db: string; asOf?: string; windowDays?: number; json?: boolean }) => {
+      await withService(o.db, true, async (s) => {
+        const { jobId } = await s.invoke('analysis.rfm', { asOf: o.asOf, windowDays: o.windowDays });
+        const result = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
+        print(!!o.json, result, () => printRfm(result));
+      });
+    });
+
+  const recommend = program.command('recommend').description('collaborative filtering');
+  recommend
+    .command('eval')
+    .description("k-fold cross-validation of a rating model (the protocol of Surprise's cross_validate)")
+    .requiredOption('--db <file>', 'workspace file')
+    .addOption(
+      new Option('--algo <name>', 'model').choices(['baseline', 'user-knn', 'item-knn', 'svd']).makeOptionMandatory(),
+    )
+    .addOption(new Option('--sim <name>', 'kNN similarity').choices(['cosine', 'msd', 'pearson', 'pearson-baseline']))
+    .option('--k <n>', 'kNN neighbours', (v) => Number.parseInt(v, 10))
+    .addOption(new Option('--centered <how>', 'kNN centring').choices(['none', 'mean', 'baseline']))
+    .option('--folds <n>', 'folds', (v) => Number.parseInt(v, 10), 5)
+    .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 0)
+    .option('--json', 'print JSON')
+    .action(
+      async (o: {
+        db: string;
+        algo: 'svd';
+        sim?: 'msd';
+        k?: number;
+        centered?: 'none';
+        folds: number;
+        seed: number;
+        json?: boolean;
+      }) => {
+        await withService(o.db, true, async (s) => {
+          const { jobId } = await s.invoke('recommend.eval', {
+            algo: o.algo,
+            sim: o.sim,
+            k: o.k,
+            centered: o.centered,
+            folds: o.folds,
+            seed: o.seed,
+          });
+          const cv = jobOutcome<CvSummary>(await runJob(s, jobId));
+          const out = {
+            algo: cv.algo,
+            folds: cv.folds,
+            rmse: cv.rmse.mean,
+            mae: cv.mae.mean,
+            fitSeconds: sum(cv.fitSeconds.folds),
+            testSeconds: sum(cv.testSeconds.folds),
+            seed: cv.seed,
+            ratings: cv.ratings,
+            rmseFolds: cv.rmse.folds,
+            maeFolds: cv.mae.folds,
+          };
+          print(!!o.json, out, () =>
+            console.log(
+              `${out.algo}: RMSE ${out.rmse.toFixed(4)}, MAE ${out.mae.toFixed(4)} over ${out.folds} folds of ${out.ratings} ratings ` +
+                `(fit ${out.fitSeconds.toFixed(2)} s, test ${out.testSeconds.toFixed(2)} s)`,
+            ),
+          );
+        });
+      },
+    );
+
   program
     .command('serve')
     .description('serve the workbench to a browser on 127.0.0.1 (prints a tokenized URL)')
@@ -165,6 +270,19 @@ export function buildProgram(): Command {
 
   return program;
 }
+
+interface CvSummary {
+  algo: string;
+  folds: number;
+  seed: number;
+  ratings: number;
+  rmse: { mean: number; folds: number[] };
+  mae: { mean: number; folds: number[] };
+  fitSeconds: { folds: number[] };
+  testSeconds: { folds: number[] };
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 function parseMissing(pairs: string[] | undefined): ImportOptions['missing'] {
   const raw = parsePairs(pairs, '--missing');

@@ -45,19 +45,8 @@ export function testContext(dbPath: string, cancelAfter = Infinity): JobContext 
 
 /** Every user table's rows, without the bookkeeping columns an import run stamps. */
 export function snapshot(db: Db): Record<string, unknown[]> {
-  const tables = [
-    'customers',
-    'products',
-    'orders',
-    'order_items',
-    'events',
-    'ratings',
-    'reviews',
-    'campaigns',
-    'campaign_contacts',
-  ];
   const out: Record<string, unknown[]> = {};
-  for (const t of tables) {
+  for (const t of shopTables) {
     out[t] = (db.prepare(`SELECT * FROM ${t} ORDER BY id`).all() as Record<string, unknown>[]).map((r) => {
       const { import_run_id: _ignored, ...rest } = r;
       return rest;

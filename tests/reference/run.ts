@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cdnowClvChecks } from './cdnow-clv.ts';
+import { ml100kChecks } from './ml100k.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const shared = join(root, '..', 'shared', 'data');
@@ -107,6 +109,19 @@ try {
     expectEqual('rows imported', r.rowsImported, 1_682);
     expectEqual('new products (all rated already)', r.tables.products, 0);
   });
+  // ML-100K 5-fold CV against Surprise's published benchmark table.
+  for (const c of await ml100kChecks(shared, dir)) {
+    check(c.name, () => {
+      if (!c.ok) throw new Error(c.detail);
+    });
+  }
+
+  // CDNOW cohort through the importer; BG/NBD and Gamma-Gamma against Fader, Hardie & Lee (2005).
+  for (const c of await cdnowClvChecks(shared, dir)) {
+    check(c.name, () => {
+      if (!c.ok) throw new Error(c.detail);
+    });
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -121,6 +121,41 @@ export const importRunSchema = z.object({
   rowsRejected: z.number().int(),
 });
 
+const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
+
+export const clvInputSchema = z.object({
+  calibrationEnd: isoDay,
+  timeUnit: z.enum(['day', 'week']).default('week'),
+  /** Months of future value to sum. */
+  horizon: z.number().int().min(1).max(120).optional(),
+  /** Monthly discount rate. */
+  discountRate: z.number().min(0).max(1).optional(),
+});
+
+export const rfmInputSchema = z.object({
+  asOf: isoDay.optional(),
+  windowDays: z.number().int().min(1).optional(),
+});
+
+export const analysisRunSchema = z.object({
+  id: z.number().int(),
+  kind: z.string(),
+  status: z.string(),
+  params: z.unknown(),
+  metrics: z.unknown(),
+  createdAt: z.number(),
+});
+
+export const recommendEvalInputSchema = z.object({
+  algo: z.enum(['baseline', 'user-knn', 'item-knn', 'knn', 'svd']),
+  sim: z.enum(['cosine', 'msd', 'pearson', 'pearson-baseline', 'pearson_baseline']).optional(),
+  k: z.number().int().min(1).max(1000).optional(),
+  centered: z.enum(['none', 'mean', 'baseline']).optional(),
+  userBased: z.boolean().optional(),
+  folds: z.number().int().min(2).max(20).default(5),
+  seed: z.number().int().min(0).max(0xffffffff).default(0),
+});
+
 const empty = z.object({});
 const jobRef = z.object({ jobId: z.string() });
 
@@ -149,6 +184,11 @@ export const api = {
     }),
     output: jobRef,
   },
+  'analysis.clv': { input: clvInputSchema, output: jobRef },
+  'analysis.rfm': { input: rfmInputSchema, output: jobRef },
+  'analysis.runs': { input: z.object({ kind: z.string().optional() }), output: z.array(analysisRunSchema) },
+  'analysis.result': { input: z.object({ runId: z.number().int() }), output: z.unknown() },
+  'recommend.eval': { input: recommendEvalInputSchema, output: jobRef },
   'jobs.get': { input: jobRef, output: jobStateSchema },
   'jobs.list': { input: empty, output: z.array(jobStateSchema) },
   'jobs.cancel': { input: jobRef, output: z.object({ cancelled: z.boolean() }) },

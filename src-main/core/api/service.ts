@@ -18,6 +18,7 @@ import { JobRunner } from '../jobs/runner.ts';
 import { workspaceStats } from '../stats/stats.ts';
 import { previewImport } from '../import/preview.ts';
 import { listImportRuns, listImportErrors } from '../import/runs.ts';
+import { analysisResult, listAnalysisRuns } from '../analytics/runs.ts';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -96,6 +97,17 @@ export class WorkbenchService {
       'import.runs': () => listImportRuns(db),
       'import.errors': (input) => listImportErrors(db, input.runId, input.offset, input.limit),
       'sample.start': (input) => ({ jobId: jobs.start('sample', input, 'customers').id }),
+      'analysis.clv': (input) => ({ jobId: jobs.start('clv', input, 'steps').id }),
+      'analysis.rfm': (input) => ({ jobId: jobs.start('rfm', input, 'steps').id }),
+      'analysis.runs': (input) => listAnalysisRuns(db, input.kind),
+      'analysis.result': (input) => {
+        const result = analysisResult(db, input.runId);
+        if (result === undefined) throw new ApiError('not_found', `no analysis run ${input.runId}`);
+        return result;
+      },
+      'recommend.eval': (input) => ({
+        jobId: jobs.start('recommend-eval', { ...input, sim: input.sim?.replace('-', '_') }, 'folds').id,
+      }),
       'jobs.get': (input) => job(input.jobId),
       'jobs.list': () => jobs.list(),
       'jobs.cancel': (input) => ({ cancelled: jobs.cancel(input.jobId) }),

@@ -3,7 +3,9 @@
  * workspace (better-sqlite3 connections cannot cross threads) and closes it.
  */
 import type { ImportOptions } from '../api/contract.ts';
+import { runClv, runRfm, type ClvParams, type RfmParams } from '../analytics/jobs.ts';
 import { openWorkspace } from '../db/workspace.ts';
+import { runRecommendEval, type RecommendEvalParams } from '../recommend/job.ts';
 import { runImport } from '../import/importer.ts';
 import { generateSampleShop } from '../sample/index.ts';
 import { UserError, type JobContext, type JobHandler } from './context.ts';
@@ -16,6 +18,9 @@ function withDb<T>(ctx: JobContext, fn: (db: ReturnType<typeof openWorkspace>) =
 }
 
 export const handlers: Record<string, JobHandler> = {
+  clv: (params, ctx) => withDb(ctx, (db) => runClv(db, params as ClvParams, ctx)),
+  rfm: (params, ctx) => withDb(ctx, (db) => runRfm(db, params as RfmParams, ctx)),
+  'recommend-eval': (params, ctx) => withDb(ctx, (db) => runRecommendEval(db, params as RecommendEvalParams, ctx)),
   import: (params, ctx) => withDb(ctx, (db) => runImport(db, params as ImportOptions, ctx)),
   sample: (params, ctx) =>
     withDb(ctx, (db) => {

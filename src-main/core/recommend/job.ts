@@ -1,0 +1,87 @@
+/**
+ * Job handler for `recommend eval`: k-fold cross-validation of one rating
+ * predictor over the workspace's ratings table. CLI-style names:
+ *   baseline                BaselineOnly (ALS)
+ *   user-knn / item-knn     kNN; --centered none = KNNBasic, mean = KNNWithMeans,
+ *                           baseline = KNNBaseline; --sim msd (default) | cosine |
+ *                           pearson | pearson_baseline; --k (default 40)
+ *   knn                     the same, user- or item-based from userBased (default user)
+ *   svd                     biased MF by SGD (Surprise's SVD defaults)
+ * Defaults follow Surprise, so `user-knn` alone is KNNBasic(msd, k=40).
+ */
+import type { Db } from '../db/workspace.ts';
+import { UserError } from '../jobs/context.ts';
+import type { JobContext } from '../jobs/context.ts';
+import { baselineOnly } from './baseline.ts';
+import type { Algorithm } from './dataset.ts';
+import { loadRatings } from './dataset.ts';
+import { crossValidate } from './evaluate.ts';
+import type { CvResult } from './evaluate.ts';
+import { knn } from './knn.ts';
+import type { Centering } from './knn.ts';
+import { similarityNames } from './similarity.ts';
+import type { SimilarityName } from './similarity.ts';
+import { svd } from './svd.ts';
+
+export interface RecommendEvalParams {
+  algo: string;
+  sim?: string;
+  k?: number;
+  centered?: Centering;
+  userBased?: boolean;
+  folds: number;
+  seed: number;
+}
+
+export const recommendAlgos = ['baseline', 'user-knn', 'item-knn', 'knn', 'svd'] as const;
+
+export function makeAlgorithm(params: Omit<RecommendEvalParams, 'folds'>): Algorithm {
+  switch (params.algo) {
+    case 'baseline':
+      return baselineOnly();
+    case 'svd':
+      return svd({ seed: params.seed });
+    case 'user-knn':
+    case 'item-knn':
+    case 'knn': {
+      const sim = params.sim ?? 'msd';
+      if (!(similarityNames as readonly string[]).includes(sim)) {
+        throw new UserError(`unknown similarity "${sim}" (use ${similarityNames.join(', ')})`);
+      }
+      const centering = params.centered ?? 'none';
+      if (centering !== 'none' && centering !== 'mean' && centering !== 'baseline') {
+        throw new UserError(`unknown centering "${String(centering)}" (use none, mean, baseline)`);
+      }
+      if (params.k !== undefined && !(Number.isInteger(params.k) && params.k >= 1)) {
+        throw new UserError(`k must be a positive integer, got ${params.k}`);
+      }
+      const userBased = params.algo === 'knn' ? (params.userBased ?? true) : params.algo === 'user-knn';
+      return knn({ k: params.k ?? 40, sim: sim as SimilarityName, centering, userBased });
+    }
+    default:
+      throw new UserError(`unknown algorithm "${params.algo}" (use ${recommendAlgos.join(', ')})`);
+  }
+}
+
+export async function runRecommendEval(db: Db, params: RecommendEvalParams, ctx: JobContext): Promise<CvResult> {
+  const algo = makeAlgorithm(params);
+  if (!Number.isInteger(params.folds) || params.folds < 2) {
+    throw new UserError(`folds must be an integer ≥ 2, got ${params.folds}`);
+  }
+  if (!Number.isInteger(params.seed) || params.seed < 0 || params.seed > 0xffffffff) {
+    throw new UserError(`seed must be an integer in 0..4294967295, got ${params.seed}`);
+  }
+  const data = loadRatings(db);
+  if (data.ratings.length < params.folds) {
+    throw new UserError(`the workspace has ${data.ratings.length} ratings: too few for ${params.folds} folds`);
+  }
+  ctx.throwIfCancelled();
+  return crossValidate(data, algo, {
+    folds: params.folds,
+    seed: params.seed,
+    onFold(done, total) {
+      ctx.progress(done, total, `fold ${Math.min(done + 1, total)} of ${total}`);
+      ctx.throwIfCancelled();
+    },
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * Biased matrix factorisation trained by SGD, as Surprise's SVD (Funk / Koren):
+ *   r̂(u,i) = μ + b_u + b_i + q_iᵀ p_u
+ * with, per training rating and e = r − r̂:
+ *   b_u += lr (e − reg b_u),  b_i += lr (e − reg b_i),
+ *   p_u += lr (e q_i − reg p_u),  q_i += lr (e p_u − reg q_i)
+ * Users are visited in order of first appearance in the training ratings, each
+ * user's ratings in training order (Surprise's inner ids and ur lists; it does
+ * not reshuffle between epochs). Factors start N(initMean, initStd²) drawn from
+ * a NumPy-compatible Mersenne Twister in the same order (all users' rows, then
+ * all items'), so with the same folds the run follows Surprise's SVD(random_state=seed).
+ * An unknown user or item drops its terms: μ + the known bias.
+ */
+import { clip } from './dataset.ts';
+import type { Algorithm, Predictor, TrainSet } from './dataset.ts';
+import { Mt19937 } from './random.ts';
+
+export interface SvdOptions {
+  /** Surprise defaults: 100 factors, 20 epochs, lr 0.005, reg 0.02, N(0, 0.1²) init. */
+  nFactors?: number;
+  nEpochs?: number;
+  lr?: number;
+  reg?: number;
+  initMean?: number;
+  initStd?: number;
+  seed?: number;
+}
+
+export function svd(options: SvdOptions = {}): Algorithm {
+  const f = options.nFactors ?? 100;
+  const nEpochs = options.nEpochs ?? 20;
+  const lr = options.lr ?? 0.005;
+  const reg = options.reg ?? 0.02;
+  const initMean = options.initMean ?? 0;
+  const initStd = options.initStd ?? 0.1;
+  const seed = options.seed ?? 0;
+  return {
+    name: `SVD(${f} factors, ${nEpochs} epochs)`,
+    fit(train: TrainSet): Predictor {
+      const data = train.data;
+      const { nUsers, nItems } = data;
+      const mu = train.globalMean;
+      const userOrder = firstAppearance(train.rows, data.users, nUsers);
+      const itemOrder = firstAppearance(train.rows, data.items, nItems);
+      const rng = new Mt19937(seed);
+      const pu = new Float64Array(nUsers * f);
+      const qi = new Float64Array(nItems * f);
+      for (const u of userOrder) for (let g = 0; g < f; g++) pu[u * f + g] = initMean + initStd * rng.normal();
+      for (const i of itemOrder) for (let g = 0; g < f; g++) qi[i * f + g] = initMean + initStd * rng.normal();
+      const bu = new Float64Array(nUsers);
+      const bi = new Float64Array(nItems);
+      const { indptr, indices, values } = train.byUser;
+      for (let epoch = 0; epoch < nEpochs; epoch++) {
+        for (let j = 0; j < userOrder.length; j++) {
+          const u = userOrder[j]!;
+          const uo = u * f;
+          for (let p = indptr[u]!; p < indptr[u + 1]!; p++) {
+            const i = indices[p]!;
+            const io = i * f;
+            let dot = 0;
+            for (let g = 0; g < f; g++) dot += pu[uo + g]! * qi[io + g]!;
+            const err = values[p]! - (mu + bu[u]! + bi[i]! + dot);
+            bu[u] = bu[u]! + lr * (err - reg * bu[u]!);
+            bi[i] = bi[i]! + lr * (err - reg * bi[i]!);
+            for (let g = 0; g < f; g++) {
+              const puf = pu[uo + g]!;
+              const qif = qi[io + g]!;
+              pu[uo + g] = puf + lr * (err * qif - reg * puf);
+              qi[io + g] = qif + lr * (err * puf - reg * qif);
+            }
+          }
+        }
+      }
+      const userKnown = new Uint8Array(nUsers);
+      const itemKnown = new Uint8Array(nItems);
+      for (let u = 0; u < nUsers; u++) userKnown[u] = indptr[u + 1]! > indptr[u]! ? 1 : 0;
+      for (let i = 0; i < nItems; i++) itemKnown[i] = train.byItem.indptr[i + 1]! > train.byItem.indptr[i]! ? 1 : 0;
+      return {
+        predict(u: number, i: number): number {
+          const ku = userKnown[u] === 1;
+          const ki = itemKnown[i] === 1;
+          let est = mu;
+          if (ku) est += bu[u]!;
+          if (ki) est += bi[i]!;
+          if (ku && ki) {
+            const uo = u * f;
+            const io = i * f;
+            for (let g = 0; g < f; g++) est += pu[uo + g]! * qi[io + g]!;
+          }
+          return clip(est, data);
+        },
+      };
+    },
+  };
+}
+
+/** Dense indices in order of first appearance among the given rating positions. */
+function firstAppearance(rows: Int32Array, keys: Int32Array, n: number): Int32Array {
+  const seen = new Uint8Array(n);
+  const order = new Int32Array(n);
+  let m = 0;
+  for (let t = 0; t < rows.length; t++) {
+    const x = keys[rows[t]!]!;
+    if (seen[x] === 0) {
+      seen[x] = 1;
+      order[m++] = x;
+    }
+  }
+  return order.subarray(0, m);
+}

@@ -75,6 +75,22 @@ describe('workbench CLI', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
+  it('demo builds the sample shop through the job worker; a second demo into the same file is refused', () => {
+    ws = tempWorkspace();
+    ws.db.close();
+    const r = workbench('demo', '--db', ws.path, '--customers', '300', '--seed', '7', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ seed: 7 });
+    const s = JSON.parse(workbench('stats', '--db', ws.path, '--json').stdout);
+    expect(s.customers).toBe(300);
+    expect(s.orders).toBeGreaterThan(300);
+    const again = workbench('demo', '--db', ws.path, '--customers', '300');
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/workbench: /);
+    expect(again.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('refuses a file that is not a workspace', () => {
     const r = workbench('stats', '--db', fixture('online-retail.csv'));
     expect(r.status).toBe(2);

@@ -18,7 +18,7 @@ import {
 import { customerSummary, parseDay, summarizeTransactions } from '../src-main/core/analytics/clv/summary.ts';
 import { runClv } from '../src-main/core/analytics/jobs.ts';
 import { minimizeLbfgs } from '../src-main/core/analytics/optim/lbfgs.ts';
-import { digamma, hyp2f1, lgamma } from '../src-main/core/analytics/special.ts';
+import { digamma, hyp2f1, lgamma } from '../src-main/core/math/special.ts';
 import { UserError } from '../src-main/core/jobs/context.ts';
 import { Rng } from '../src-main/core/sample/rng.ts';
 import { tempWorkspace, testContext } from './helpers/workspace.ts';

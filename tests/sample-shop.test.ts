@@ -9,12 +9,12 @@ import {
   expectedRepeats,
   expectedRepeatsGiven,
   generateSampleShop,
-  hyp2f1,
   SampleShopCancelled,
   varianceRepeatsGiven,
 } from '../src-main/core/sample/index.ts';
 import type { SampleShopSummary, SampleTruth } from '../src-main/core/sample/index.ts';
 import { Rng } from '../src-main/core/sample/rng.ts';
+import { hyp2f1 } from '../src-main/core/math/special.ts';
 
 const CUSTOMERS = 2000;
 const WEEK = 7 * 86_400;

@@ -4,6 +4,8 @@
  * the known parameters predict. Time is in weeks, as in the truth.
  */
 
+import { hyp2f1 } from '../math/special.ts';
+
 export interface BgnbdParams {
   r: number;
   alpha: number;
@@ -37,18 +39,6 @@ export function varianceRepeatsGiven(lambda: number, p: number, t: number): numb
     survive *= 1 - p;
   }
   return Math.max(0, m2 - m1 * m1);
-}
-
-/** Gauss hypergeometric ₂F₁(a, b; c; z) for 0 ≤ z < 1 by its power series. */
-export function hyp2f1(a: number, b: number, c: number, z: number): number {
-  let term = 1;
-  let sum = 1;
-  for (let n = 0; n < 1_000_000; n++) {
-    term *= ((a + n) * (b + n) * z) / ((c + n) * (n + 1));
-    sum += term;
-    if (Math.abs(term) < 1e-14 * Math.abs(sum)) break;
-  }
-  return sum;
 }
 
 /** Population E[X(t)]: expected repeat purchases of a new customer after t weeks (Fader, Hardie & Lee 2005, eq. 9). */

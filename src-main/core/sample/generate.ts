@@ -6,11 +6,13 @@
  * Rows are streamed customer by customer (nothing grows with the shop size but
  * the SQLite pages), all inside ONE transaction: a cancel or an error rolls the
  * workspace back to empty, and SQLite spills a large transaction to the WAL
- * file, so memory stays flat even for a million customers.
+ * file, so memory stays flat even for a million customers. Secondary indexes
+ * are dropped for the load and rebuilt at the end of that transaction.
  */
 import type { Db } from '../db/workspace.ts';
 import { setMeta } from '../db/workspace.ts';
 import { Basket, round2 } from './basket.ts';
+import { dropIndexes } from '../db/bulk.ts';
 import { buildCatalog, catalogSize, categories, extraInterests } from './catalog.ts';
 import type { Catalog } from './catalog.ts';
 import { Chooser } from './chooser.ts';
@@ -34,7 +36,6 @@ import {
   ratingModel,
   segmentModels,
   segments,
-  stockModel,
   WEEK,
 } from './model.ts';
 import type { SegmentModel } from './model.ts';
@@ -157,6 +158,8 @@ class ShopBuilder {
   }
 
   build(asOf: string): SampleShopSummary {
+    // The generator never upserts: unique indexes go too (see db/bulk.ts).
+    const rebuildIndexes = dropIndexes(this.db, ['orders', 'order_items', 'events', 'ratings', 'reviews'], true);
     this.insertProducts();
     this.db
       .prepare('INSERT INTO campaigns(id, external_id, name, channel, coupon, started_at, note) VALUES (1,?,?,?,?,?,?)')
@@ -179,6 +182,7 @@ class ShopBuilder {
       this.tick();
     }
     this.writer.flush();
+    rebuildIndexes();
     const understockedSkus = writeStock(this.db, this.catalog, this.demand, this.seed);
     const truth = truthDocument({
       seed: this.seed,

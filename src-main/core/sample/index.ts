@@ -3,5 +3,5 @@ export { generateSampleShop, SampleShopCancelled } from './generate.ts';
 export type { SampleShopOptions, SampleShopSummary } from './generate.ts';
 export type { SampleShopCounts } from './writer.ts';
 export type { SampleTruth } from './truth.ts';
-export { expectedRepeats, expectedRepeatsGiven, varianceRepeatsGiven, hyp2f1 } from './bgnbd.ts';
+export { expectedRepeats, expectedRepeatsGiven, varianceRepeatsGiven } from './bgnbd.ts';
 export type { BgnbdParams } from './bgnbd.ts';

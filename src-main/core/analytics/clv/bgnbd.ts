@@ -6,7 +6,7 @@
  * L-BFGS on rows aggregated by identical (x, t_x, T).
  */
 import { minimizeLbfgs, numericHessian, invert } from '../optim/lbfgs.ts';
-import { hyp2f1, lgamma } from '../special.ts';
+import { hyp2f1, lgamma } from '../../math/special.ts';
 
 export interface BgnbdParams {
   r: number;

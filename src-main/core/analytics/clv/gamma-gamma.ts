@@ -7,7 +7,7 @@
  *   f(z̄ | x) = Γ(px+q) / (Γ(px) Γ(q)) · γ^q x^{px} z̄^{px−1} / (γ + x z̄)^{px+q}.
  */
 import { minimizeLbfgs } from '../optim/lbfgs.ts';
-import { digamma, lgamma } from '../special.ts';
+import { digamma, lgamma } from '../../math/special.ts';
 import { expectedPurchases, logSpaceStandardErrors, type BgnbdParams } from './bgnbd.ts';
 
 export interface GammaGammaParams {

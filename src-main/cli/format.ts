@@ -76,3 +76,29 @@ export function printRfm(r: Record<string, unknown>): void {
   }
   console.log(`stored as analysis run ${String(r.runId)}`);
 }
+
+export function printCluster(r: Record<string, unknown>): void {
+  const sizes = r.sizes as number[];
+  console.log(
+    `${String(r.algorithm)}: k ${String(r.k)} over ${String(r.customers)} customers (features ${(r.features as string[]).join(', ')})`,
+  );
+  if (typeof r.inertia === 'number') console.log(`inertia ${r.inertia.toFixed(4)}`);
+  if (typeof r.silhouette === 'number') console.log(`silhouette ${r.silhouette.toFixed(4)}`);
+  if (typeof r.noiseShare === 'number') console.log(`noise ${(r.noiseShare * 100).toFixed(1)}%`);
+  const profiles = (r.profiles ?? []) as {
+    cluster: number;
+    size: number;
+    revenueShare: number;
+    means: Record<string, number>;
+  }[];
+  for (const p of profiles) {
+    const means = Object.entries(p.means)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ');
+    console.log(
+      `  cluster ${p.cluster}: ${p.size} customers, ${(p.revenueShare * 100).toFixed(1)}% of revenue — ${means}`,
+    );
+  }
+  if (!profiles.length) console.log(`sizes ${sizes.join(', ')}`);
+  console.log(`stored as analysis run ${String(r.runId)}`);
+}

@@ -5,77 +5,19 @@
  */
 import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import type { ImportOptions, ImportResult, JobState } from '../core/api/contract.ts';
+import type { ImportOptions, ImportResult } from '../core/api/contract.ts';
 import { importKinds } from '../core/import/fields.ts';
-import { ApiError, WorkbenchService } from '../core/api/service.ts';
-import { progressPrinter } from './progress.ts';
-import { printClv, printImportResult, printPreview, printRfm, printStats } from './format.ts';
-
-/** A user mistake: message only, exit 2, no stack trace. */
-class CliError extends Error {}
-
-const userErrorNames = new Set(['CliError', 'UserError', 'ImportError', 'WorkspaceError']);
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-function parsePairs(pairs: string[] | undefined, what: string): Record<string, string> | undefined {
-  if (!pairs?.length) return undefined;
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.lastIndexOf('=');
-    if (eq <= 0) throw new CliError(`${what} expects "column=field", got "${pair}"`);
-    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
-  }
-  return out;
-}
-
-/** Runs a job to completion with a progress bar, turning cancellation by Ctrl-C into a clean rollback. */
-async function runJob(service: WorkbenchService, jobId: string): Promise<JobState> {
-  const bar = progressPrinter();
-  const off = service.onEvent((e) => {
-    if (e.job.id === jobId) bar.update(e.job);
-  });
-  const onSigint = () => {
-    service.jobs.cancel(jobId);
-  };
-  process.on('SIGINT', onSigint);
-  try {
-    return await service.jobs.wait(jobId);
-  } finally {
-    process.off('SIGINT', onSigint);
-    off();
-    bar.end();
-  }
-}
-
-function jobOutcome<T>(job: JobState): T {
-  if (job.status === 'cancelled') throw new CliError('cancelled; nothing was changed');
-  if (job.status === 'failed') throw new CliError(job.error ?? 'failed');
-  return job.result as T;
-}
-
-async function withService<T>(db: string, mustExist: boolean, fn: (s: WorkbenchService) => Promise<T>): Promise<T> {
-  if (mustExist && !existsSync(db))
-    throw new CliError(`no workspace at ${db} (create one with \`workbench demo\` or \`workbench import\`)`);
-  const service = new WorkbenchService(db);
-  try {
-    return await fn(service);
-  } finally {
-    await service.close();
-  }
-}
-
-const print = (json: boolean, value: unknown, human: () => void) => {
-  if (json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-  else human();
-};
+import { ApiError } from '../core/api/service.ts';
+import { registerAnalyze } from './commands/analyze.ts';
+import { registerRecommend } from './commands/recommend.ts';
+import { printImportResult, printPreview, printStats } from './format.ts';
+import { CliError, collect, jobOutcome, parsePairs, print, runJob, userErrorNames, withService } from './shared.ts';
 
 export function buildProgram(): Command {
   const program = new Command('workbench')
     .description('Merchant Workbench: offline analytics for your shop exports')
     .showHelpAfterError()
+    .enablePositionalOptions()
     .exitOverride();
 
   program
@@ -153,110 +95,8 @@ export function buildProgram(): Command {
       });
     });
 
-  const analyze = program
-    .command('analyze')
-    .description('customer-value analyses; each run is stored in the workspace');
-  analyze
-    .command('clv')
-    .description('customer lifetime value: BG/NBD purchase model and Gamma-Gamma spend model')
-    .requiredOption('--db <file>', 'workspace file')
-    .requiredOption('--calibration-end <date>', 'last day of the calibration period (YYYY-MM-DD)')
-    .addOption(new Option('--time-unit <unit>', 'model time unit').choices(['day', 'week']).default('week'))
-    .option('--horizon <months>', 'months of future value', (v) => Number.parseInt(v, 10))
-    .option('--discount-rate <rate>', 'monthly discount rate', Number.parseFloat)
-    .option('--json', 'print JSON')
-    .action(
-      async (o: {
-        db: string;
-        calibrationEnd: string;
-        timeUnit: 'day' | 'week';
-        horizon?: number;
-        discountRate?: number;
-        json?: boolean;
-      }) => {
-        await withService(o.db, true, async (s) => {
-          const { jobId } = await s.invoke('analysis.clv', {
-            calibrationEnd: o.calibrationEnd,
-            timeUnit: o.timeUnit,
-            horizon: o.horizon,
-            discountRate: o.discountRate,
-          });
-          const result = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
-          print(!!o.json, result, () => printClv(result));
-        });
-      },
-    );
-  analyze
-    .command('rfm')
-    .description('recency / frequency / monetary scores and named segments')
-    .requiredOption('--db <file>', 'workspace file')
-    .option('--as-of <date>', 'score as of this day (YYYY-MM-DD; default: the last order day)')
-    .option('--window-days <n>', 'days of history to score', (v) => Number.parseInt(v, 10))
-    .option('--json', 'print JSON')
-    .action(async (o: { db: string; asOf?: string; windowDays?: number; json?: boolean }) => {
-      await withService(o.db, true, async (s) => {
-        const { jobId } = await s.invoke('analysis.rfm', { asOf: o.asOf, windowDays: o.windowDays });
-        const result = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
-        print(!!o.json, result, () => printRfm(result));
-      });
-    });
-
-  const recommend = program.command('recommend').description('collaborative filtering');
-  recommend
-    .command('eval')
-    .description("k-fold cross-validation of a rating model (the protocol of Surprise's cross_validate)")
-    .requiredOption('--db <file>', 'workspace file')
-    .addOption(
-      new Option('--algo <name>', 'model').choices(['baseline', 'user-knn', 'item-knn', 'svd']).makeOptionMandatory(),
-    )
-    .addOption(new Option('--sim <name>', 'kNN similarity').choices(['cosine', 'msd', 'pearson', 'pearson-baseline']))
-    .option('--k <n>', 'kNN neighbours', (v) => Number.parseInt(v, 10))
-    .addOption(new Option('--centered <how>', 'kNN centring').choices(['none', 'mean', 'baseline']))
-    .option('--folds <n>', 'folds', (v) => Number.parseInt(v, 10), 5)
-    .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 0)
-    .option('--json', 'print JSON')
-    .action(
-      async (o: {
-        db: string;
-        algo: 'svd';
-        sim?: 'msd';
-        k?: number;
-        centered?: 'none';
-        folds: number;
-        seed: number;
-        json?: boolean;
-      }) => {
-        await withService(o.db, true, async (s) => {
-          const { jobId } = await s.invoke('recommend.eval', {
-            algo: o.algo,
-            sim: o.sim,
-            k: o.k,
-            centered: o.centered,
-            folds: o.folds,
-            seed: o.seed,
-          });
-          const cv = jobOutcome<CvSummary>(await runJob(s, jobId));
-          const out = {
-            algo: cv.algo,
-            folds: cv.folds,
-            rmse: cv.rmse.mean,
-            mae: cv.mae.mean,
-            fitSeconds: sum(cv.fitSeconds.folds),
-            testSeconds: sum(cv.testSeconds.folds),
-            seed: cv.seed,
-            ratings: cv.ratings,
-            rmseFolds: cv.rmse.folds,
-            maeFolds: cv.mae.folds,
-          };
-          print(!!o.json, out, () =>
-            console.log(
-              `${out.algo}: RMSE ${out.rmse.toFixed(4)}, MAE ${out.mae.toFixed(4)} over ${out.folds} folds of ${out.ratings} ratings ` +
-                `(fit ${out.fitSeconds.toFixed(2)} s, test ${out.testSeconds.toFixed(2)} s)`,
-            ),
-          );
-        });
-      },
-    );
+  registerAnalyze(program);
+  registerRecommend(program);
 
   program
     .command('serve')
@@ -270,19 +110,6 @@ export function buildProgram(): Command {
 
   return program;
 }
-
-interface CvSummary {
-  algo: string;
-  folds: number;
-  seed: number;
-  ratings: number;
-  rmse: { mean: number; folds: number[] };
-  mae: { mean: number; folds: number[] };
-  fitSeconds: { folds: number[] };
-  testSeconds: { folds: number[] };
-}
-
-const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 function parseMissing(pairs: string[] | undefined): ImportOptions['missing'] {
   const raw = parsePairs(pairs, '--missing');

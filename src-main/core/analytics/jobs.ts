@@ -4,7 +4,8 @@
  * failed or cancelled. The caller owns the connection.
  */
 import type { Db } from '../db/workspace.ts';
-import { UserError, CancelledError, type JobContext } from '../jobs/context.ts';
+import { failRun, finishRun, startRun } from './run-record.ts';
+import { UserError, type JobContext } from '../jobs/context.ts';
 import { aggregateBgnbd, expectedPurchases, fitBgnbd, probabilityAlive } from './clv/bgnbd.ts';
 import { customerLifetimeValue, expectedAverageProfit, fitGammaGamma, UNITS_PER_MONTH } from './clv/gamma-gamma.ts';
 import { customerSummary, parseDay, type TimeUnit } from './clv/summary.ts';
@@ -69,32 +70,6 @@ export interface RfmJobResult {
   windowDays: number;
   customers: number;
   segments: RfmSegmentSummary[];
-}
-
-const now = () => Math.floor(Date.now() / 1000);
-
-function startRun(db: Db, kind: string, params: unknown): number {
-  return Number(
-    db
-      .prepare(`INSERT INTO analysis_runs (kind, params, seed, status, created_at) VALUES (?, ?, NULL, 'running', ?)`)
-      .run(kind, JSON.stringify(params), now()).lastInsertRowid,
-  );
-}
-
-function finishRun(db: Db, id: number, metrics: unknown, result: unknown): void {
-  db.prepare(
-    `UPDATE analysis_runs SET status = 'completed', metrics = ?, result = ?, finished_at = ? WHERE id = ?`,
-  ).run(JSON.stringify(metrics), JSON.stringify(result), now(), id);
-}
-
-function failRun(db: Db, id: number, err: unknown): void {
-  const status = err instanceof CancelledError ? 'cancelled' : 'failed';
-  db.prepare(`UPDATE analysis_runs SET status = ?, metrics = ?, finished_at = ? WHERE id = ?`).run(
-    status,
-    JSON.stringify({ error: (err as Error).message }),
-    now(),
-    id,
-  );
 }
 
 /** Wraps a handler body in the analysis_runs bookkeeping. */

@@ -156,6 +156,39 @@ export const recommendEvalInputSchema = z.object({
   seed: z.number().int().min(0).max(0xffffffff).default(0),
 });
 
+export const clusterInputSchema = z.object({
+  features: z
+    .array(z.enum(['recency', 'frequency', 'monetary', 'tenure', 'aov']))
+    .min(1)
+    .default(['recency', 'frequency', 'monetary']),
+  transform: z.array(z.enum(['log1p', 'standardize', 'minmax'])).default(['log1p', 'standardize']),
+  algorithm: z.enum(['kmeans', 'dbscan']).default('kmeans'),
+  k: z.number().int().min(1).max(100).optional(),
+  kRange: z.tuple([z.number().int().min(2), z.number().int().max(100)]).optional(),
+  nInit: z.number().int().min(1).max(100).optional(),
+  seed: z.number().int().min(0).default(0),
+  eps: z.number().positive().optional(),
+  minSamples: z.number().int().min(1).optional(),
+  asOf: isoDay.optional(),
+});
+
+export const implicitEvalInputSchema = z.object({
+  split: z.enum(['leave-last-out', 'time']).default('leave-last-out'),
+  cutoff: isoDay.optional(),
+  k: z.number().int().min(1).max(1000).default(10),
+  neighbours: z.number().int().min(1).max(10_000).optional(),
+  weighting: z.enum(['cosine', 'bm25']).optional(),
+  seed: z.number().int().min(0).default(0),
+});
+
+export const recommendForInputSchema = z
+  .object({
+    customer: z.string().min(1).optional(),
+    alsoBought: z.string().min(1).optional(),
+    n: z.number().int().min(1).max(1000).default(10),
+  })
+  .refine((v) => (v.customer === undefined) !== (v.alsoBought === undefined), 'give a customer or an also-bought SKU');
+
 const empty = z.object({});
 const jobRef = z.object({ jobId: z.string() });
 
@@ -188,7 +221,10 @@ export const api = {
   'analysis.rfm': { input: rfmInputSchema, output: jobRef },
   'analysis.runs': { input: z.object({ kind: z.string().optional() }), output: z.array(analysisRunSchema) },
   'analysis.result': { input: z.object({ runId: z.number().int() }), output: z.unknown() },
+  'analysis.cluster': { input: clusterInputSchema, output: jobRef },
   'recommend.eval': { input: recommendEvalInputSchema, output: jobRef },
+  'recommend.implicitEval': { input: implicitEvalInputSchema, output: jobRef },
+  'recommend.for': { input: recommendForInputSchema, output: jobRef },
   'jobs.get': { input: jobRef, output: jobStateSchema },
   'jobs.list': { input: empty, output: z.array(jobStateSchema) },
   'jobs.cancel': { input: jobRef, output: z.object({ cancelled: z.boolean() }) },

@@ -105,6 +105,9 @@ export class WorkbenchService {
         if (result === undefined) throw new ApiError('not_found', `no analysis run ${input.runId}`);
         return result;
       },
+      'analysis.cluster': (input) => ({ jobId: jobs.start('cluster', input, 'steps').id }),
+      'recommend.implicitEval': (input) => ({ jobId: jobs.start('recommend-implicit-eval', input, 'steps').id }),
+      'recommend.for': (input) => ({ jobId: jobs.start('recommend-for', input, 'steps').id }),
       'recommend.eval': (input) => ({
         jobId: jobs.start('recommend-eval', { ...input, sim: input.sim?.replace('-', '_') }, 'folds').id,
       }),

@@ -4,7 +4,14 @@
  */
 import type { ImportOptions } from '../api/contract.ts';
 import { runClv, runRfm, type ClvParams, type RfmParams } from '../analytics/jobs.ts';
+import { runCluster, type ClusterParams } from '../analytics/cluster/job.ts';
 import { openWorkspace } from '../db/workspace.ts';
+import {
+  recommendFor,
+  runImplicitEval,
+  type ImplicitEvalParams,
+  type RecommendForParams,
+} from '../recommend/implicit/job.ts';
 import { runRecommendEval, type RecommendEvalParams } from '../recommend/job.ts';
 import { runImport } from '../import/importer.ts';
 import { generateSampleShop } from '../sample/index.ts';
@@ -20,6 +27,10 @@ function withDb<T>(ctx: JobContext, fn: (db: ReturnType<typeof openWorkspace>) =
 export const handlers: Record<string, JobHandler> = {
   clv: (params, ctx) => withDb(ctx, (db) => runClv(db, params as ClvParams, ctx)),
   rfm: (params, ctx) => withDb(ctx, (db) => runRfm(db, params as RfmParams, ctx)),
+  cluster: (params, ctx) => withDb(ctx, (db) => runCluster(db, params as ClusterParams, ctx)),
+  'recommend-implicit-eval': (params, ctx) =>
+    withDb(ctx, (db) => runImplicitEval(db, params as ImplicitEvalParams, ctx)),
+  'recommend-for': (params, ctx) => withDb(ctx, (db) => recommendFor(db, params as RecommendForParams)),
   'recommend-eval': (params, ctx) => withDb(ctx, (db) => runRecommendEval(db, params as RecommendEvalParams, ctx)),
   import: (params, ctx) => withDb(ctx, (db) => runImport(db, params as ImportOptions, ctx)),
   sample: (params, ctx) =>

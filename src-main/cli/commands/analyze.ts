@@ -1,0 +1,103 @@
+/** `workbench analyze …`: customer-value analyses, each stored as an analysis run in the workspace. */
+import { Option, type Command } from 'commander';
+import { printClv, printCluster, printRfm } from '../format.ts';
+import { CliError, jobOutcome, print, runJob, withService } from '../shared.ts';
+
+const int = (v: string) => Number.parseInt(v, 10);
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+export function registerAnalyze(program: Command): void {
+  const analyze = program
+    .command('analyze')
+    .description('customer-value analyses; each run is stored in the workspace');
+
+  analyze
+    .command('clv')
+    .description('customer lifetime value: BG/NBD purchase model and Gamma-Gamma spend model')
+    .requiredOption('--db <file>', 'workspace file')
+    .requiredOption('--calibration-end <date>', 'last day of the calibration period (YYYY-MM-DD)')
+    .addOption(new Option('--time-unit <unit>', 'model time unit').choices(['day', 'week']).default('week'))
+    .option('--horizon <months>', 'months of future value', int)
+    .option('--discount-rate <rate>', 'monthly discount rate', Number.parseFloat)
+    .option('--json', 'print JSON')
+    .action(
+      async (o: {
+        db: string;
+        calibrationEnd: string;
+        timeUnit: 'day' | 'week';
+        horizon?: number;
+        discountRate?: number;
+        json?: boolean;
+      }) => {
+        await withService(o.db, true, async (s) => {
+          const { jobId } = await s.invoke('analysis.clv', {
+            calibrationEnd: o.calibrationEnd,
+            timeUnit: o.timeUnit,
+            horizon: o.horizon,
+            discountRate: o.discountRate,
+          });
+          const result = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
+          print(!!o.json, result, () => printClv(result));
+        });
+      },
+    );
+
+  analyze
+    .command('rfm')
+    .description('recency / frequency / monetary scores and named segments')
+    .requiredOption('--db <file>', 'workspace file')
+    .option('--as-of <date>', 'score as of this day (YYYY-MM-DD; default: the last order day)')
+    .option('--window-days <n>', 'days of history to score', int)
+    .option('--json', 'print JSON')
+    .action(async (o: { db: string; asOf?: string; windowDays?: number; json?: boolean }) => {
+      await withService(o.db, true, async (s) => {
+        const { jobId } = await s.invoke('analysis.rfm', { asOf: o.asOf, windowDays: o.windowDays });
+        const result = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
+        print(!!o.json, result, () => printRfm(result));
+      });
+    });
+
+  analyze
+    .command('cluster')
+    .description('customer segments by k-means or DBSCAN on RFM-style features')
+    .requiredOption('--db <file>', 'workspace file')
+    .option('--features <list>', 'recency,frequency,monetary,tenure,aov', list, ['recency', 'frequency', 'monetary'])
+    .option('--transform <list>', 'log1p,standardize,minmax (applied in order)', list, ['log1p', 'standardize'])
+    .addOption(new Option('--algorithm <name>', 'clustering algorithm').choices(['kmeans', 'dbscan']).default('kmeans'))
+    .option('--k <n>', 'clusters (default: best silhouette over --k-range)', int)
+    .option('--k-range <a-b>', 'range of k to choose from', (v) => v.split('-').map(int) as [number, number])
+    .option('--n-init <n>', 'k-means restarts', int)
+    .option('--eps <r>', 'DBSCAN radius in transformed units (default: the k-distance knee)', Number.parseFloat)
+    .option('--min-samples <n>', 'DBSCAN core-point neighbours', int)
+    .option('--as-of <date>', 'features as of this day (YYYY-MM-DD)')
+    .option('--seed <n>', 'random seed', int, 0)
+    .option('--json', 'print JSON')
+    .action(async (o: Record<string, unknown>) => {
+      const range = o.kRange as number[] | undefined;
+      if (range && (range.length !== 2 || range.some((n) => !Number.isInteger(n)))) {
+        throw new CliError('--k-range expects two whole numbers like 2-8');
+      }
+      await withService(o.db as string, true, async (s) => {
+        const { jobId } = await s.invoke('analysis.cluster', {
+          features: o.features as ('recency' | 'frequency')[],
+          transform: o.transform as ('log1p' | 'standardize')[],
+          algorithm: o.algorithm as 'kmeans' | 'dbscan',
+          k: o.k as number | undefined,
+          kRange: range as [number, number] | undefined,
+          nInit: o.nInit as number | undefined,
+          eps: o.eps as number | undefined,
+          minSamples: o.minSamples as number | undefined,
+          asOf: o.asOf as string | undefined,
+          seed: o.seed as number,
+        });
+        const r = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
+        // Member lists and the 2-D projection stay in the stored run (analysis.result).
+        const { members: _m, noise: _n, projection: _p, ...summary } = r;
+        print(!!o.json, summary, () => printCluster(summary));
+      });
+    });
+}

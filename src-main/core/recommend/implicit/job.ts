@@ -1,0 +1,199 @@
+/**
+ * Jobs for implicit-feedback recommendations (sales order lines):
+ *   runImplicitEval  item-kNN against popularity on a leave-last-out or time split,
+ *                    recorded in analysis_runs (kind 'recommend-implicit-eval')
+ *   recommendFor     top n for a customer (external id) or "also bought" for a SKU,
+ *                    fitted on the whole workspace at call time (synchronous)
+ */
+import type { Db } from '../../db/workspace.ts';
+import { failRun, finishRun, startRun } from '../../analytics/run-record.ts';
+import { UserError } from '../../jobs/context.ts';
+import type { JobContext } from '../../jobs/context.ts';
+import { evaluateSplit, leaveLastOut, timeSplit } from './evaluate.ts';
+import type { RankingMetrics } from './evaluate.ts';
+import { buildMatrix, loadInteractions } from './interactions.ts';
+import { fitItemKnn } from './item-knn.ts';
+import type { Weighting } from './item-knn.ts';
+import { fitPopularity } from './popularity.ts';
+import { ImplicitRecommender } from './recommend.ts';
+
+export interface ImplicitEvalParams {
+  split: 'leave-last-out' | 'time';
+  /** `YYYY-MM-DD`, time split only: sales from this day on are the test set. */
+  cutoff?: string;
+  k: number;
+  /** Neighbours kept per item (default 50). */
+  neighbours?: number;
+  weighting?: Weighting;
+  seed: number;
+}
+
+export interface ImplicitEvalResult {
+  runId: number;
+  split: 'leave-last-out' | 'time';
+  cutoff: string | null;
+  k: number;
+  neighbours: number;
+  weighting: Weighting;
+  seed: number;
+  /** Customers evaluated. */
+  users: number;
+  items: number;
+  trainInteractions: number;
+  model: RankingMetrics;
+  popularity: RankingMetrics;
+}
+
+/** `YYYY-MM-DD` → unix seconds of its midnight, UTC (times are stored as the shop's wall clock taken as UTC). */
+function parseCutoff(day: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  const t = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
+  if (!m || Number.isNaN(t) || new Date(t).getUTCDate() !== Number(m[3])) {
+    throw new UserError(`cutoff must be a date YYYY-MM-DD, got "${day}"`);
+  }
+  return t / 1000;
+}
+
+function checkParams(p: ImplicitEvalParams): Required<Omit<ImplicitEvalParams, 'cutoff'>> & { cutoff: string | null } {
+  if (p.split !== 'leave-last-out' && p.split !== 'time') {
+    throw new UserError(`split must be leave-last-out or time, got "${String(p.split)}"`);
+  }
+  if (p.split === 'time' && typeof p.cutoff !== 'string') throw new UserError('the time split needs a cutoff date');
+  if (p.split !== 'time' && p.cutoff !== undefined) throw new UserError('cutoff applies to the time split only');
+  if (!(Number.isInteger(p.k) && p.k >= 1 && p.k <= 1000)) throw new UserError(`k must be an integer 1..1000`);
+  const neighbours = p.neighbours ?? 50;
+  if (!(Number.isInteger(neighbours) && neighbours >= 1 && neighbours <= 10000)) {
+    throw new UserError('neighbours must be an integer 1..10000');
+  }
+  const weighting = p.weighting ?? 'cosine';
+  if (weighting !== 'cosine' && weighting !== 'bm25') throw new UserError('weighting must be cosine or bm25');
+  if (!(Number.isInteger(p.seed) && p.seed >= 0 && p.seed <= 0xffffffff)) {
+    throw new UserError('seed must be an integer in 0..4294967295');
+  }
+  return { split: p.split, cutoff: p.cutoff ?? null, k: p.k, neighbours, weighting, seed: p.seed };
+}
+
+export async function runImplicitEval(
+  db: Db,
+  params: ImplicitEvalParams,
+  ctx: JobContext,
+): Promise<ImplicitEvalResult> {
+  const p = checkParams(params);
+  const cutoff = p.cutoff === null ? null : parseCutoff(p.cutoff);
+  const runId = startRun(db, 'recommend-implicit-eval', p, p.seed);
+  try {
+    const t0 = performance.now();
+    ctx.progress(0, null, 'loading sales');
+    const log = loadInteractions(db);
+    ctx.throwIfCancelled();
+    const split = cutoff === null ? leaveLastOut(log, p.seed) : timeSplit(log, cutoff);
+    if (split.users.length === 0) {
+      throw new UserError(
+        cutoff === null
+          ? 'no customer has bought two different products: nothing to hold out'
+          : `no customer with sales before ${p.cutoff} bought something new on or after it`,
+      );
+    }
+    const t1 = performance.now();
+    const r = evaluateSplit(log, split, p.k, { neighbours: p.neighbours, weighting: p.weighting }, (stage, d, t) => {
+      ctx.progress(d, t, stage === 'fit' ? 'item similarities' : 'scoring customers');
+      ctx.throwIfCancelled();
+    });
+    const result: ImplicitEvalResult = { runId, ...p, ...r };
+    const metrics = {
+      seconds: { load: (t1 - t0) / 1000, fitAndScore: (performance.now() - t1) / 1000 },
+      model: r.model,
+      popularity: r.popularity,
+    };
+    finishRun(db, runId, metrics, result);
+    return result;
+  } catch (err) {
+    failRun(db, runId, err);
+    if (err instanceof RangeError) throw new UserError(err.message);
+    throw err;
+  }
+}
+
+export interface RecommendForParams {
+  /** Customer external id: their top n. */
+  customer?: string;
+  /** Product SKU: "customers who bought this also bought". */
+  alsoBought?: string;
+  n: number;
+  neighbours?: number;
+}
+
+export interface RecommendedItem {
+  sku: string;
+  title: string | null;
+  score: number;
+  reason: string;
+}
+
+export interface RecommendForResult {
+  /** True when the answer is popularity alone (no purchases to go on). */
+  coldStart: boolean;
+  items: RecommendedItem[];
+}
+
+/** Fits on every sale of the workspace, then answers one request. */
+export function recommendFor(db: Db, params: RecommendForParams): RecommendForResult {
+  if ((params.customer === undefined) === (params.alsoBought === undefined)) {
+    throw new UserError('give either a customer or an also-bought SKU');
+  }
+  if (!(Number.isInteger(params.n) && params.n >= 1 && params.n <= 1000)) throw new UserError('n must be 1..1000');
+  const log = loadInteractions(db);
+  const matrix = buildMatrix(log);
+  const model = fitItemKnn(matrix, { neighbours: Math.max(params.neighbours ?? 50, params.n) });
+  const rec = new ImplicitRecommender(matrix, model, fitPopularity(matrix));
+  const product = db.prepare('SELECT sku, title FROM products WHERE id = ?');
+  const describe = (item: number) => product.get(log.itemIds[item]!) as { sku: string; title: string | null };
+  const label = (item: number) => {
+    const d = describe(item);
+    return d.title ?? d.sku;
+  };
+
+  if (params.customer !== undefined) {
+    const id = db.prepare('SELECT id FROM customers WHERE external_id = ?').pluck().get(params.customer) as
+      number | undefined;
+    if (id === undefined) throw new UserError(`no customer "${params.customer}"`);
+    const u = log.userIds.indexOf(id);
+    const recs = rec.forUser(u, params.n);
+    return {
+      coldStart: recs.every((r) => r.source === 'popular'),
+      items: recs.map((r) => ({
+        ...describe(r.item),
+        score: r.score,
+        reason:
+          r.source === 'similar' ? `because you bought ${label(r.because)}` : `popular: bought by ${r.score} customers`,
+      })),
+    };
+  }
+
+  const pid = db.prepare('SELECT id FROM products WHERE sku = ?').pluck().get(params.alsoBought) as number | undefined;
+  if (pid === undefined) throw new UserError(`no product with SKU "${params.alsoBought}"`);
+  const item = log.itemIds.indexOf(pid);
+  const also = rec.alsoBought(item, params.n);
+  if (also.length > 0) {
+    return {
+      coldStart: false,
+      items: also.map((a) => ({
+        ...describe(a.item),
+        score: a.similarity,
+        reason: `${a.together} ${a.together === 1 ? 'customer' : 'customers'} bought both`,
+      })),
+    };
+  }
+  // Never sold (or sold alone): the best sellers other than itself.
+  const popular: RecommendedItem[] = [];
+  for (const i of rec.popularity.ranked) {
+    if (popular.length >= params.n) break;
+    if (i === item || rec.popularity.count[i] === 0) continue;
+    popular.push({
+      ...describe(i),
+      score: rec.popularity.count[i]!,
+      reason: `popular: bought by ${rec.popularity.count[i]} customers`,
+    });
+  }
+  return { coldStart: true, items: popular };
+}

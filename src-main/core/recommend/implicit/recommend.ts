@@ -1,0 +1,150 @@
+/**
+ * Serving recommendations from a fitted item-kNN: per customer (excluding what
+ * they already bought, explained by the basket item that contributed most),
+ * per segment, "also bought" for an item, and popularity for whoever the
+ * model cannot place (no purchases, or too few neighbours to fill the list).
+ */
+import type { UserItemMatrix } from './interactions.ts';
+import { ItemScorer, TopK } from './item-knn.ts';
+import type { ItemKnnModel } from './item-knn.ts';
+import type { Popularity } from './popularity.ts';
+
+export interface Recommendation {
+  item: number;
+  /** Summed similarity ('similar') or number of customers who have the item ('popular'). */
+  score: number;
+  source: 'similar' | 'popular';
+  /** The basket item that contributed most (source 'similar'), else -1. */
+  because: number;
+}
+
+export interface AlsoBought {
+  item: number;
+  similarity: number;
+  /** Customers who have both items. */
+  together: number;
+}
+
+export class ImplicitRecommender {
+  private readonly scorer: ItemScorer;
+  /** excluded[i] === stamp marks item i as excluded for the current request. */
+  private readonly excluded: Int32Array;
+  private stamp = 0;
+
+  readonly matrix: UserItemMatrix;
+  readonly model: ItemKnnModel;
+  readonly popularity: Popularity;
+
+  constructor(matrix: UserItemMatrix, model: ItemKnnModel, popularity: Popularity) {
+    this.matrix = matrix;
+    this.model = model;
+    this.popularity = popularity;
+    this.scorer = new ItemScorer(model);
+    this.excluded = new Int32Array(matrix.nItems);
+  }
+
+  /**
+   * Top n for user u (dense index; -1 or out of range = unknown customer), leaving out
+   * what the customer bought. With `fill` (default) popular items complete a short list.
+   */
+  forUser(u: number, n: number, options: { fill?: boolean } = {}): Recommendation[] {
+    const fill = options.fill ?? true;
+    const { byUser, bought } = this.matrix;
+    const known = u >= 0 && u < this.matrix.nUsers;
+    const from = known ? byUser.indptr[u]! : 0;
+    const to = known ? byUser.indptr[u + 1]! : 0;
+    const mark = ++this.stamp;
+    for (let p = from; p < to; p++) if (bought[p]) this.excluded[byUser.indices[p]!] = mark;
+    const out: Recommendation[] = [];
+    if (to > from) {
+      const sc = this.scorer;
+      sc.scoreBasket(byUser.indices, from, to);
+      const top = this.topOf(n);
+      for (let t = 0; t < sc.nTouched; t++) {
+        const i = sc.touched[t]!;
+        if (this.excluded[i] !== mark) top.push(i, sc.score[i]!);
+      }
+      for (const { id, score } of top.sorted()) {
+        out.push({ item: id, score, source: 'similar', because: sc.because[id]! });
+        this.excluded[id] = mark;
+      }
+    }
+    if (fill) this.fillPopular(out, n, mark);
+    return out;
+  }
+
+  /** One heap reused across requests of the same n (scoring every customer must not allocate per customer). */
+  private top: TopK | null = null;
+  private topOf(n: number): TopK {
+    if (this.top?.k !== n) this.top = new TopK(n);
+    this.top.clear();
+    return this.top;
+  }
+
+  /** Appends popular items not yet excluded until the list has n entries. */
+  private fillPopular(out: Recommendation[], n: number, mark: number): void {
+    const { ranked, count } = this.popularity;
+    for (let r = 0; r < ranked.length && out.length < n; r++) {
+      const i = ranked[r]!;
+      if (this.excluded[i] === mark || count[i] === 0) continue;
+      out.push({ item: i, score: count[i]!, source: 'popular', because: -1 });
+    }
+  }
+
+  /** Popularity alone for user u (the baseline), leaving out what the customer bought. */
+  popularFor(u: number, n: number): Recommendation[] {
+    const { byUser, bought } = this.matrix;
+    const mark = ++this.stamp;
+    if (u >= 0 && u < this.matrix.nUsers) {
+      for (let p = byUser.indptr[u]!; p < byUser.indptr[u + 1]!; p++) {
+        if (bought[p]) this.excluded[byUser.indices[p]!] = mark;
+      }
+    }
+    const out: Recommendation[] = [];
+    this.fillPopular(out, n, mark);
+    return out;
+  }
+
+  /** "Customers who bought X also bought": X's kept neighbours, most similar first, with co-occurrence counts. */
+  alsoBought(item: number, n: number): AlsoBought[] {
+    if (item < 0 || item >= this.model.nItems) return [];
+    const { indptr, indices, sim, co } = this.model;
+    const out: AlsoBought[] = [];
+    for (let p = indptr[item]!; p < indptr[item + 1]! && out.length < n; p++) {
+      out.push({ item: indices[p]!, similarity: sim[p]!, together: co[p]! });
+    }
+    return out;
+  }
+
+  /**
+   * Top n items per segment by the model's score summed over the segment's customers
+   * (nothing excluded: a segment list is for merchandising, not for one basket).
+   * segmentOf[u] in 0..nSegments-1, or -1 for none.
+   */
+  bySegment(segmentOf: Int32Array, nSegments: number, n: number): { item: number; score: number }[][] {
+    const { nUsers, nItems, byUser } = this.matrix;
+    if (segmentOf.length !== nUsers) throw new RangeError('segmentOf must have one entry per user');
+    const sums = new Float64Array(nSegments * nItems);
+    const sc = this.scorer;
+    for (let u = 0; u < nUsers; u++) {
+      const s = segmentOf[u]!;
+      if (s < 0 || s >= nSegments) continue;
+      sc.scoreBasket(byUser.indices, byUser.indptr[u]!, byUser.indptr[u + 1]!);
+      const row = s * nItems;
+      for (let t = 0; t < sc.nTouched; t++) {
+        const i = sc.touched[t]!;
+        sums[row + i]! += sc.score[i]!;
+      }
+    }
+    sc.reset();
+    const top = new TopK(n);
+    const out: { item: number; score: number }[][] = [];
+    for (let s = 0; s < nSegments; s++) {
+      top.clear();
+      const row = s * nItems;
+      for (let i = 0; i < nItems; i++) if (sums[row + i]! > 0) top.push(i, sums[row + i]!);
+      out.push(top.sorted().map(({ id, score }) => ({ item: id, score })));
+    }
+    return out;
+  }
+}

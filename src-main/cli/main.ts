@@ -9,6 +9,7 @@ import type { ImportOptions, ImportResult } from '../core/api/contract.ts';
 import { importKinds } from '../core/import/fields.ts';
 import { ApiError } from '../core/api/service.ts';
 import { registerAnalyze } from './commands/analyze.ts';
+import { registerChat } from './commands/chat.ts';
 import { registerRecommend } from './commands/recommend.ts';
 import { printImportResult, printPreview, printStats } from './format.ts';
 import { CliError, collect, jobOutcome, parsePairs, print, runJob, userErrorNames, withService } from './shared.ts';
@@ -97,6 +98,7 @@ export function buildProgram(): Command {
 
   registerAnalyze(program);
   registerRecommend(program);
+  registerChat(program);
 
   program
     .command('serve')

@@ -57,7 +57,16 @@ export function registerRecommend(program: Command): void {
       "offline evaluation: k-fold CV of a rating model (Surprise's protocol), or --implicit top-N vs popularity",
     )
     .requiredOption('--db <file>', 'workspace file')
-    .addOption(new Option('--algo <name>', 'rating model').choices(['baseline', 'user-knn', 'item-knn', 'svd']))
+    .addOption(
+      new Option('--algo <name>', 'rating model').choices([
+        'baseline',
+        'user-knn',
+        'item-knn',
+        'svd',
+        'svdpp',
+        'blend',
+      ]),
+    )
     .addOption(new Option('--sim <name>', 'kNN similarity').choices(['cosine', 'msd', 'pearson', 'pearson-baseline']))
     .option('--k <n>', 'kNN neighbours (rating models) or list length (--implicit)', int)
     .addOption(new Option('--centered <how>', 'kNN centring').choices(['none', 'mean', 'baseline']))

@@ -147,7 +147,7 @@ export const analysisRunSchema = z.object({
 });
 
 export const recommendEvalInputSchema = z.object({
-  algo: z.enum(['baseline', 'user-knn', 'item-knn', 'knn', 'svd']),
+  algo: z.enum(['baseline', 'user-knn', 'item-knn', 'knn', 'svd', 'svdpp', 'blend']),
   sim: z.enum(['cosine', 'msd', 'pearson', 'pearson-baseline', 'pearson_baseline']).optional(),
   k: z.number().int().min(1).max(1000).optional(),
   centered: z.enum(['none', 'mean', 'baseline']).optional(),

@@ -7,6 +7,10 @@
  *                           pearson | pearson_baseline; --k (default 40)
  *   knn                     the same, user- or item-based from userBased (default user)
  *   svd                     biased MF by SGD (Surprise's SVD defaults)
+ *   svdpp                   SVD++ with implicit feedback, tuned settings (svdpp.ts svdppTuned)
+ *   blend                   linear blend of BaselineOnly + item KNNBaseline(pearson_baseline)
+ *                           + tuned SVD++, weights learned on a held-out slice of the
+ *                           training ratings (blend.ts)
  * Defaults follow Surprise, so `user-knn` alone is KNNBasic(msd, k=40).
  */
 import type { Db } from '../db/workspace.ts';
@@ -22,6 +26,8 @@ import type { Centering } from './knn.ts';
 import { similarityNames } from './similarity.ts';
 import type { SimilarityName } from './similarity.ts';
 import { svd } from './svd.ts';
+import { svdpp, svdppTuned } from './svdpp.ts';
+import { blend } from './blend.ts';
 
 export interface RecommendEvalParams {
   algo: string;
@@ -33,7 +39,7 @@ export interface RecommendEvalParams {
   seed: number;
 }
 
-export const recommendAlgos = ['baseline', 'user-knn', 'item-knn', 'knn', 'svd'] as const;
+export const recommendAlgos = ['baseline', 'user-knn', 'item-knn', 'knn', 'svd', 'svdpp', 'blend'] as const;
 
 export function makeAlgorithm(params: Omit<RecommendEvalParams, 'folds'>): Algorithm {
   switch (params.algo) {
@@ -41,6 +47,17 @@ export function makeAlgorithm(params: Omit<RecommendEvalParams, 'folds'>): Algor
       return baselineOnly();
     case 'svd':
       return svd({ seed: params.seed });
+    case 'svdpp':
+      return svdpp({ ...svdppTuned, seed: params.seed });
+    case 'blend':
+      return blend({
+        seed: params.seed,
+        members: [
+          baselineOnly(),
+          knn({ k: params.k ?? 40, sim: 'pearson_baseline', centering: 'baseline', userBased: false }),
+          svdpp({ ...svdppTuned, seed: params.seed }),
+        ],
+      });
     case 'user-knn':
     case 'item-knn':
     case 'knn': {

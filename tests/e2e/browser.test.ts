@@ -1,7 +1,7 @@
 /**
  * Browser mode end to end: the built renderer (out/renderer) served by the
  * loopback server over a real WorkbenchService on a temp workspace, driven by
- * headless Chromium. Set MW_E2E_STUB=1 to run it against the stub service.
+ * headless Chromium.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -11,21 +11,18 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stats } from '../../src-main/core/api/contract.ts';
 import { startServer, type RunningServer, type ServiceLike } from '../../src-main/server/server.ts';
-import { emptyStats, StubService } from '../helpers/stub-service.ts';
+import { WorkbenchService } from '../../src-main/core/api/service.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 const staticDir = join(repoRoot, 'out', 'renderer');
 const screenshots = join(repoRoot, 'test-results', 'screenshots');
 const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const useStub = process.env['MW_E2E_STUB'] === '1';
 
 interface Service extends ServiceLike {
   close?(): Promise<void>;
 }
 
 async function createService(dir: string): Promise<Service> {
-  if (useStub) return new StubService(emptyStats);
-  const { WorkbenchService } = await import('../../src-main/core/api/service.ts');
   return new WorkbenchService(join(dir, 'shop.db'));
 }
 

@@ -59,20 +59,6 @@ export function stubJob(patch: Partial<JobState> = {}): JobState {
   };
 }
 
-export const emptyStats: Stats = {
-  ...stubStats,
-  customers: 0,
-  orders: 0,
-  orderItems: 0,
-  products: 0,
-  revenue: 0,
-  returns: 0,
-  returnedAmount: 0,
-  cancelled: 0,
-  firstOrderAt: null,
-  lastOrderAt: null,
-};
-
 export class StubService {
   readonly calls: { method: string; input: unknown }[] = [];
   private readonly listeners = new Set<(e: ServerEvent) => void>();

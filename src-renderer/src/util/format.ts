@@ -32,3 +32,11 @@ export function describeDelimiter(d: string | null): string {
   const names: Record<string, string> = { '\t': 'Tab', ' ': 'Space', ',': ',', ';': ';', '|': '|' };
   return names[d] ?? JSON.stringify(d);
 }
+
+export function formatDateTime(ms: number, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
+}
+
+export function formatNumber(n: number, locale: string, digits = 2): string {
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(n);
+}

@@ -1,0 +1,3 @@
+/** The app's views, in navigation order; `#/name` in the address selects one. */
+export const VIEWS = ['overview', 'import', 'segments', 'value', 'recommend'] as const;
+export type ViewName = (typeof VIEWS)[number];

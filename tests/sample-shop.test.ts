@@ -14,24 +14,12 @@ import {
 } from '../src-main/core/sample/index.ts';
 import type { SampleShopSummary, SampleTruth } from '../src-main/core/sample/index.ts';
 import { Rng } from '../src-main/core/sample/rng.ts';
+import { shopTables } from '../src-main/core/db/migrations.ts';
 import { hyp2f1 } from '../src-main/core/math/special.ts';
 
 const CUSTOMERS = 2000;
 const WEEK = 7 * 86_400;
-const tablesToHash = [
-  'customers',
-  'products',
-  'orders',
-  'order_items',
-  'events',
-  'ratings',
-  'reviews',
-  'campaigns',
-  'campaign_contacts',
-  'sample_truth_customers',
-  'sample_truth_products',
-  'sample_truth_reviews',
-];
+const tablesToHash = [...shopTables, 'sample_truth_customers', 'sample_truth_products', 'sample_truth_reviews'];
 
 let dir: string;
 let db: Db;

@@ -57,6 +57,15 @@ describe('analyses and recommendations through the CLI on the sample shop', () =
     expect(r.runId).toBeGreaterThan(0);
   });
 
+  it('analyze churn and regress: held-out metrics beside a baseline, stored as runs', () => {
+    const churn = json('analyze', 'churn', '--db', ws.path, '--as-of', '2025-12-31', '--horizon-days', '90');
+    expect(churn.metrics.auc).toBeGreaterThan(0.5);
+    expect(churn.baseline).toBeDefined();
+    expect(churn.runId).toBeGreaterThan(0);
+    const spend = json('analyze', 'regress', '--db', ws.path, '--as-of', '2025-12-31', '--model', 'ridge');
+    expect(Number.isFinite(spend.metrics.r2)).toBe(true);
+  });
+
   it('recommend: implicit evaluation beside popularity, a customer list without bought items, also-bought', () => {
     const ev = json('recommend', 'eval', '--db', ws.path, '--implicit', '--split', 'leave-last-out', '--k', '10');
     for (const who of ['model', 'popularity']) {

@@ -102,3 +102,15 @@ export function printCluster(r: Record<string, unknown>): void {
   if (!profiles.length) console.log(`sizes ${sizes.join(', ')}`);
   console.log(`stored as analysis run ${String(r.runId)}`);
 }
+
+/** Churn or spend model: its held-out metrics beside the baseline's, then the stored run. */
+export function printModelRun(kind: 'churn' | 'regress', r: Record<string, unknown>): void {
+  const show = (label: string, m: unknown) => {
+    const entries = Object.entries((m ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'number');
+    console.log(`${label.padEnd(10)} ${entries.map(([k, v]) => `${k} ${(v as number).toFixed(4)}`).join('  ')}`);
+  };
+  console.log(kind === 'churn' ? 'churn warning (held-out, time-based)' : 'next-period spend (held-out, time-based)');
+  show('model', r.metrics);
+  show('baseline', (r.baseline as Record<string, unknown> | undefined)?.metrics ?? r.baseline);
+  console.log(`stored as analysis run ${String(r.runId)}`);
+}

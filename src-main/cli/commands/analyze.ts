@@ -1,6 +1,6 @@
 /** `workbench analyze …`: customer-value analyses, each stored as an analysis run in the workspace. */
 import { Option, type Command } from 'commander';
-import { printClv, printCluster, printRfm } from '../format.ts';
+import { printClv, printCluster, printModelRun, printRfm } from '../format.ts';
 import { CliError, jobOutcome, print, runJob, withService } from '../shared.ts';
 
 const int = (v: string) => Number.parseInt(v, 10);
@@ -100,4 +100,69 @@ export function registerAnalyze(program: Command): void {
         print(!!o.json, summary, () => printCluster(summary));
       });
     });
+
+  analyze
+    .command('churn')
+    .description('churn warning: who stops buying within the horizon, from history before the cut-off only')
+    .requiredOption('--db <file>', 'workspace file')
+    .requiredOption('--as-of <date>', 'last day of known history (YYYY-MM-DD)')
+    .option('--horizon-days <n>', 'days without a purchase that count as churn', int, 90)
+    .addOption(new Option('--model <name>', 'classifier').choices(['logistic', 'tree']).default('logistic'))
+    .option('--seed <n>', 'random seed', int, 0)
+    .option('--json', 'print JSON')
+    .action(
+      async (o: {
+        db: string;
+        asOf: string;
+        horizonDays: number;
+        model: 'logistic' | 'tree';
+        seed: number;
+        json?: boolean;
+      }) => {
+        await withService(o.db, true, async (s) => {
+          const { jobId } = await s.invoke('analysis.churn', {
+            asOf: o.asOf,
+            horizonDays: o.horizonDays,
+            model: o.model,
+            seed: o.seed,
+          });
+          const r = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
+          print(!!o.json, r, () => printModelRun('churn', r));
+        });
+      },
+    );
+
+  analyze
+    .command('regress')
+    .description("next-period spend: each customer's sales in the horizon after the cut-off")
+    .requiredOption('--db <file>', 'workspace file')
+    .requiredOption('--as-of <date>', 'last day of known history (YYYY-MM-DD)')
+    .option('--horizon-days <n>', 'days of spend to predict', int, 90)
+    .addOption(new Option('--model <name>', 'regression').choices(['ols', 'ridge', 'lasso']).default('ridge'))
+    .option('--alpha <a>', 'ridge / lasso strength', Number.parseFloat)
+    .option('--seed <n>', 'random seed', int, 0)
+    .option('--json', 'print JSON')
+    .action(
+      async (o: {
+        db: string;
+        asOf: string;
+        horizonDays: number;
+        model: 'ols' | 'ridge' | 'lasso';
+        alpha?: number;
+        seed: number;
+        json?: boolean;
+      }) => {
+        await withService(o.db, true, async (s) => {
+          const { jobId } = await s.invoke('analysis.regress', {
+            asOf: o.asOf,
+            horizonDays: o.horizonDays,
+            model: o.model,
+            alpha: o.alpha,
+            seed: o.seed,
+          });
+          const r = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
+          print(!!o.json, r, () => printModelRun('regress', r));
+        });
+      },
+    );
 }

@@ -172,6 +172,26 @@ export const clusterInputSchema = z.object({
   asOf: isoDay.optional(),
 });
 
+export const churnInputSchema = z.object({
+  asOf: isoDay,
+  horizonDays: z.number().int().min(7).max(730).default(90),
+  model: z.enum(['logistic', 'tree']).default('logistic'),
+  seed: z.number().int().min(0).default(0),
+  C: z.number().positive().optional(),
+  maxDepth: z.number().int().min(1).max(20).optional(),
+  minSamplesLeaf: z.number().int().min(1).optional(),
+  top: z.number().int().min(1).max(10_000).optional(),
+});
+
+export const regressInputSchema = z.object({
+  asOf: isoDay,
+  horizonDays: z.number().int().min(7).max(730).default(90),
+  model: z.enum(['ols', 'ridge', 'lasso']).default('ridge'),
+  alpha: z.number().positive().optional(),
+  seed: z.number().int().min(0).default(0),
+  top: z.number().int().min(1).max(10_000).optional(),
+});
+
 export const implicitEvalInputSchema = z.object({
   split: z.enum(['leave-last-out', 'time']).default('leave-last-out'),
   cutoff: isoDay.optional(),
@@ -222,6 +242,8 @@ export const api = {
   'analysis.runs': { input: z.object({ kind: z.string().optional() }), output: z.array(analysisRunSchema) },
   'analysis.result': { input: z.object({ runId: z.number().int() }), output: z.unknown() },
   'analysis.cluster': { input: clusterInputSchema, output: jobRef },
+  'analysis.churn': { input: churnInputSchema, output: jobRef },
+  'analysis.regress': { input: regressInputSchema, output: jobRef },
   'recommend.eval': { input: recommendEvalInputSchema, output: jobRef },
   'recommend.implicitEval': { input: implicitEvalInputSchema, output: jobRef },
   'recommend.for': { input: recommendForInputSchema, output: jobRef },

@@ -106,6 +106,8 @@ export class WorkbenchService {
         return result;
       },
       'analysis.cluster': (input) => ({ jobId: jobs.start('cluster', input, 'steps').id }),
+      'analysis.churn': (input) => ({ jobId: jobs.start('churn', input, 'steps').id }),
+      'analysis.regress': (input) => ({ jobId: jobs.start('regress', input, 'steps').id }),
       'recommend.implicitEval': (input) => ({ jobId: jobs.start('recommend-implicit-eval', input, 'steps').id }),
       'recommend.for': (input) => ({ jobId: jobs.start('recommend-for', input, 'steps').id }),
       'recommend.eval': (input) => ({

@@ -5,6 +5,8 @@
 import type { ImportOptions } from '../api/contract.ts';
 import { runClv, runRfm, type ClvParams, type RfmParams } from '../analytics/jobs.ts';
 import { runCluster, type ClusterParams } from '../analytics/cluster/job.ts';
+import { runChurn, type ChurnParams } from '../analytics/models/job.ts';
+import { runRegress, type RegressParams } from '../analytics/models/regress-job.ts';
 import { openWorkspace } from '../db/workspace.ts';
 import {
   recommendFor,
@@ -28,6 +30,8 @@ export const handlers: Record<string, JobHandler> = {
   clv: (params, ctx) => withDb(ctx, (db) => runClv(db, params as ClvParams, ctx)),
   rfm: (params, ctx) => withDb(ctx, (db) => runRfm(db, params as RfmParams, ctx)),
   cluster: (params, ctx) => withDb(ctx, (db) => runCluster(db, params as ClusterParams, ctx)),
+  churn: (params, ctx) => withDb(ctx, (db) => runChurn(db, params as ChurnParams, ctx)),
+  regress: (params, ctx) => withDb(ctx, (db) => runRegress(db, params as RegressParams, ctx)),
   'recommend-implicit-eval': (params, ctx) =>
     withDb(ctx, (db) => runImplicitEval(db, params as ImplicitEvalParams, ctx)),
   'recommend-for': (params, ctx) => withDb(ctx, (db) => recommendFor(db, params as RecommendForParams)),

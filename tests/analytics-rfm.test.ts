@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runRfm } from '../src-main/core/analytics/jobs.ts';
+import { recencyFrequencyGrid, runRfm } from '../src-main/core/analytics/jobs.ts';
 import {
   computeRfm,
   DEFAULT_SEGMENT_RULES,
@@ -77,6 +77,21 @@ describe('quintile scores', () => {
   });
 });
 
+describe('recency × frequency grid', () => {
+  it('counts customers per (R, F) cell and averages their monetary value', () => {
+    const grid = recencyFrequencyGrid([
+      { r: 5, f: 5, monetary: 100 },
+      { r: 5, f: 5, monetary: 300 },
+      { r: 1, f: 2, monetary: 10 },
+    ]);
+    expect(grid.customers[4]![4]).toBe(2);
+    expect(grid.meanMonetary[4]![4]).toBe(200);
+    expect(grid.customers[0]![1]).toBe(1);
+    expect(grid.customers.flat().reduce((a, b) => a + b, 0)).toBe(3);
+    expect(grid.meanMonetary[2]![2]).toBe(0);
+  });
+});
+
 describe('computeRfm and runRfm', () => {
   const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 1000;
 
@@ -139,6 +154,8 @@ describe('computeRfm and runRfm', () => {
       expect(res.segments.reduce((s, x) => s + x.customers, 0)).toBe(500);
       expect(res.segments.reduce((s, x) => s + x.revenue, 0)).toBeCloseTo(revenue, 6);
       expect(res.segments.filter((s) => s.customers > 0).length).toBeGreaterThanOrEqual(8);
+      // The R×F heat-map grid holds every customer once.
+      expect(res.grid.customers.flat().reduce((a, b) => a + b, 0)).toBe(500);
       const row = db.prepare(`SELECT * FROM analysis_runs WHERE id = ?`).get(res.runId) as Record<string, unknown>;
       expect(row.kind).toBe('rfm');
       expect(row.status).toBe('completed');

@@ -34,18 +34,20 @@ async function canvasInk(page: Page, chart: string): Promise<{ ink: number; data
     interface ImageDataLike {
       data: Uint8ClampedArray;
     }
-    const doc = (globalThis as unknown as { document: { querySelector(s: string): CanvasLike | null } }).document;
-    const canvas = doc.querySelector(`[data-chart="${name}"] canvas`);
-    const ctx = canvas?.getContext('2d');
-    if (!canvas || !ctx || canvas.width === 0 || canvas.height === 0) return { ink: 0, data: 0 };
-    const { data: px } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): Iterable<CanvasLike> } }).document;
     let ink = 0;
     let data = 0;
-    for (let i = 0; i < px.length; i += 4) {
-      const [r, g, b, a] = [px[i]!, px[i + 1]!, px[i + 2]!, px[i + 3]!];
-      if (a === 0 || (r > 245 && g > 245 && b > 245)) continue;
-      ink++;
-      if (Math.max(r, g, b) - Math.min(r, g, b) > 60) data++;
+    // echarts may draw some series on a layer canvas of their own: count every canvas of the chart.
+    for (const canvas of doc.querySelectorAll(`[data-chart="${name}"] canvas`)) {
+      const ctx = canvas.getContext('2d');
+      if (!ctx || canvas.width === 0 || canvas.height === 0) continue;
+      const { data: px } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      for (let i = 0; i < px.length; i += 4) {
+        const [r, g, b, a] = [px[i]!, px[i + 1]!, px[i + 2]!, px[i + 3]!];
+        if (a === 0 || (r > 245 && g > 245 && b > 245)) continue;
+        ink++;
+        if (Math.max(r, g, b) - Math.min(r, g, b) > 60) data++;
+      }
     }
     return { ink, data };
   }, chart);
@@ -128,6 +130,7 @@ describe('analysis views', () => {
     await expect.poll(() => rows('rfm').count(), { timeout: 30_000 }).toBeGreaterThan(3);
     expect(await rows('rfm').first().locator('td').first().textContent()).toMatch(/\w/);
     await expectChartDrawn(page, 'rfm');
+    await expectChartDrawn(page, 'rfm-grid');
     await page.screenshot({ path: join(screenshots, 'segments-rfm-en-US.png'), fullPage: true });
   });
 

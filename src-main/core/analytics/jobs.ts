@@ -64,12 +64,19 @@ export interface RfmSegmentSummary {
   revenue: number;
 }
 
+export interface RfmGrid {
+  /** customers[r - 1][f - 1]: how many customers score recency r and frequency f. */
+  customers: number[][];
+  meanMonetary: number[][];
+}
+
 export interface RfmJobResult {
   runId: number;
   asOf: string;
   windowDays: number;
   customers: number;
   segments: RfmSegmentSummary[];
+  grid: RfmGrid;
 }
 
 /** Wraps a handler body in the analysis_runs bookkeeping. */
@@ -222,6 +229,23 @@ export async function runClv(db: Db, params: ClvParams, ctx: JobContext): Promis
 }
 
 /** RFM scores and segments; the result lists segments (all of the rule table's, empty ones too) with counts and revenue. */
+/**
+ * The 5×5 recency × frequency grid behind the classic RFM heat-map:
+ * customers[r-1][f-1] and their mean monetary value (0 for an empty cell).
+ */
+export function recencyFrequencyGrid(customers: readonly { r: number; f: number; monetary: number }[]): RfmGrid {
+  const counts = Array.from({ length: 5 }, () => new Array<number>(5).fill(0));
+  const sums = Array.from({ length: 5 }, () => new Array<number>(5).fill(0));
+  for (const c of customers) {
+    counts[c.r - 1]![c.f - 1]!++;
+    sums[c.r - 1]![c.f - 1]! += c.monetary;
+  }
+  const meanMonetary = sums.map((row, r) =>
+    row.map((sum, f) => (counts[r]![f]! ? Math.round((sum / counts[r]![f]!) * 100) / 100 : 0)),
+  );
+  return { customers: counts, meanMonetary };
+}
+
 export async function runRfm(db: Db, params: RfmParams, ctx: JobContext): Promise<RfmJobResult> {
   if (params.windowDays !== undefined && !(Number.isInteger(params.windowDays) && params.windowDays > 0)) {
     throw new UserError('windowDays must be a positive whole number of days');
@@ -242,10 +266,11 @@ export async function runRfm(db: Db, params: RfmParams, ctx: JobContext): Promis
       s.revenue += c.monetary;
     }
     const segments = [...bySegment.values()].map((s) => ({ ...s, revenue: Math.round(s.revenue * 100) / 100 }));
+    const grid = recencyFrequencyGrid(rfm.customers);
     ctx.progress(1, 1);
     return {
       metrics: { seconds: (performance.now() - t0) / 1000 },
-      result: { asOf: rfm.asOf, windowDays: rfm.windowDays, customers: rfm.customers.length, segments },
+      result: { asOf: rfm.asOf, windowDays: rfm.windowDays, customers: rfm.customers.length, segments, grid },
     };
   });
 }

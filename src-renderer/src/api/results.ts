@@ -15,6 +15,8 @@ export interface RfmResult {
   windowDays: number;
   customers: number;
   segments: RfmSegment[];
+  /** customers[r - 1][f - 1]; absent in runs stored before the grid was added. */
+  grid?: { customers: number[][]; meanMonetary: number[][] };
 }
 
 export interface ClusterProfile {

@@ -35,7 +35,10 @@ export default {
     revenueShare: 'Revenue share',
     average: 'Average value',
     chartTitle: 'Customers and revenue by segment',
-    note: 'Segments come from recency, frequency and monetary quintile scores (1–5). The R × F grid of cell counts is not part of the stored result, so segments are charted instead.',
+    note: 'Segments come from recency, frequency and monetary quintile scores (1–5); 5 is best (most recent, most frequent).',
+    gridTitle: 'Customers by recency and frequency score',
+    recencyScore: 'Recency score (R)',
+    frequencyScore: 'Frequency score (F)',
     segment: {
       Champions: 'Champions',
       Loyal: 'Loyal',

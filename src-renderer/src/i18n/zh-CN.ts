@@ -37,7 +37,10 @@ const zhCN: typeof enUS = {
     revenueShare: '销售额占比',
     average: '人均消费',
     chartTitle: '各分群的客户与销售额占比',
-    note: '分群依据最近购买、购买频次和消费金额的五分位得分（1–5）。保存的结果中没有 R × F 网格的计数，因此改为按分群作图。',
+    note: '分群依据最近购买、购买频次和消费金额的五分位得分（1–5），5 分最好（最近、最频繁）。',
+    gridTitle: '按最近购买与购买频次得分的客户分布',
+    recencyScore: '最近购买得分（R）',
+    frequencyScore: '购买频次得分（F）',
     segment: {
       Champions: '重要价值客户',
       Loyal: '忠诚客户',

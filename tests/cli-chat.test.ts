@@ -50,4 +50,72 @@ describe('workbench chat with a real GGUF model (generated, random weights)', ()
     expect(r.stderr).toMatch(/cannot load .*cut\.gguf/);
     expect(r.stderr).toMatch(/llama|model/i);
   });
+
+  it('grounds an SMS on a segment of the workspace and keeps it within the SMS limit', () => {
+    const db = join(dir, 'shop.db');
+    expect(workbench('demo', '--db', db, '--customers', '300', '--json').status).toBe(0);
+    const r = workbench(
+      'chat',
+      '--model',
+      model,
+      '--threads',
+      '1',
+      '--context',
+      '2048',
+      '--gpu',
+      'cpu',
+      '--db',
+      db,
+      '--segment',
+      'Loyal',
+      '--template',
+      'sms',
+      '--language',
+      'en',
+      '--json',
+      'spring sale',
+    );
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.tokens).toBeGreaterThan(0);
+    expect([...out.text].length).toBeLessThanOrEqual(160);
+    const tooLong = workbench(
+      'chat',
+      '--model',
+      model,
+      '--threads',
+      '1',
+      '--context',
+      '1024',
+      '--gpu',
+      'cpu',
+      '--db',
+      db,
+      '--segment',
+      'Loyal',
+      '--template',
+      'sms',
+      '--language',
+      'en',
+      'spring sale',
+    );
+    expect(tooLong.status).toBe(2);
+    expect(tooLong.stderr).toMatch(/the model could not answer/);
+  });
+
+  it('model add registers a GGUF in place and model list reads its header', () => {
+    const env = { ...process.env, WORKBENCH_MODELS: join(dir, 'models') };
+    const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env });
+    const added = run('model', 'add', model, '--json');
+    expect(added.status).toBe(0);
+    const list = JSON.parse(run('model', 'list', '--json').stdout);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ path: model, header: { architecture: 'llama', contextLength: 2048 } });
+    expect(['fits', 'slow', 'wont-fit']).toContain(list[0].fit.verdict);
+    const cut = join(dir, 'cut-for-add.gguf');
+    writeFileSync(cut, readFileSync(model).subarray(0, 200_000));
+    const bad = run('model', 'add', cut);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/not a usable GGUF model/);
+  });
 });

@@ -104,13 +104,40 @@ export function printCluster(r: Record<string, unknown>): void {
 }
 
 /** Churn or spend model: its held-out metrics beside the baseline's, then the stored run. */
-export function printModelRun(kind: 'churn' | 'regress', r: Record<string, unknown>): void {
+export function printModelRun(kind: 'churn' | 'regress' | 'next-action' | 'demand', r: Record<string, unknown>): void {
   const show = (label: string, m: unknown) => {
     const entries = Object.entries((m ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'number');
-    console.log(`${label.padEnd(10)} ${entries.map(([k, v]) => `${k} ${(v as number).toFixed(4)}`).join('  ')}`);
+    if (!entries.length) return;
+    const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(4));
+    console.log(`${label.padEnd(10)} ${entries.map(([k, v]) => `${k} ${num(v as number)}`).join('  ')}`);
   };
-  console.log(kind === 'churn' ? 'churn warning (held-out, time-based)' : 'next-period spend (held-out, time-based)');
+  const titles = {
+    churn: 'churn warning (held-out, time-based)',
+    regress: 'next-period spend (held-out, time-based)',
+    'next-action': 'next action (sessions after the cut-off)',
+    demand: 'demand forecast (holdout weeks; baseline = seasonal naive)',
+  };
+  console.log(titles[kind]);
   show('model', r.metrics);
   show('baseline', (r.baseline as Record<string, unknown> | undefined)?.metrics ?? r.baseline);
+  console.log(`stored as analysis run ${String(r.runId)}`);
+}
+
+export function printCampaign(r: Record<string, unknown>): void {
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  const line = (label: string, u: Record<string, unknown>) => {
+    const t = u.treatment as { n: number; rate: number };
+    const c = u.control as { n: number; rate: number };
+    const ci = u.ci95 as [number, number];
+    const mark = u.significant ? ' *' : '';
+    console.log(
+      `  ${label.padEnd(20)} treatment ${pct(t.rate)} (n ${t.n})  control ${pct(c.rate)} (n ${c.n})  uplift ${pct(u.uplift as number)} [${pct(ci[0])}, ${pct(ci[1])}]${mark}`,
+    );
+  };
+  const campaign = r.campaign as { externalId?: string; name?: string } | undefined;
+  console.log(`campaign ${campaign?.externalId ?? ''} ${campaign?.name ?? ''} — ${String(r.method)}`);
+  line('overall', r.overall as Record<string, unknown>);
+  for (const seg of r.bySegment as (Record<string, unknown> & { segment: string })[]) line(seg.segment, seg);
+  console.log(`moved: ${(r.movedUp as string[]).join(', ') || 'no segment'} (* = 95% interval excludes 0)`);
   console.log(`stored as analysis run ${String(r.runId)}`);
 }

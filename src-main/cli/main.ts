@@ -10,6 +10,7 @@ import { importKinds } from '../core/import/fields.ts';
 import { ApiError } from '../core/api/service.ts';
 import { registerAnalyze } from './commands/analyze.ts';
 import { registerChat } from './commands/chat.ts';
+import { registerModel } from './commands/model.ts';
 import { registerRecommend } from './commands/recommend.ts';
 import { printImportResult, printPreview, printStats } from './format.ts';
 import { CliError, collect, jobOutcome, parsePairs, print, runJob, userErrorNames, withService } from './shared.ts';
@@ -99,6 +100,7 @@ export function buildProgram(): Command {
   registerAnalyze(program);
   registerRecommend(program);
   registerChat(program);
+  registerModel(program);
 
   program
     .command('serve')

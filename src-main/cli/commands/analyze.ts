@@ -1,6 +1,6 @@
 /** `workbench analyze …`: customer-value analyses, each stored as an analysis run in the workspace. */
 import { Option, type Command } from 'commander';
-import { printClv, printCluster, printModelRun, printRfm } from '../format.ts';
+import { printCampaign, printClv, printCluster, printModelRun, printRfm } from '../format.ts';
 import { CliError, jobOutcome, print, runJob, withService } from '../shared.ts';
 
 const int = (v: string) => Number.parseInt(v, 10);
@@ -165,4 +165,64 @@ export function registerAnalyze(program: Command): void {
         });
       },
     );
+
+  analyze
+    .command('next-action')
+    .description('next action in a browse session (Markov order 1 or 2 with backoff), tested after a time cut-off')
+    .requiredOption('--db <file>', 'workspace file')
+    .option('--cutoff <date>', 'sessions from this day (YYYY-MM-DD) are the test set (default: the last 20%)')
+    .addOption(new Option('--order <n>', 'Markov order').choices(['1', '2']).default('2'))
+    .option('--json', 'print JSON')
+    .action(async (o: { db: string; cutoff?: string; order: string; json?: boolean }) => {
+      await withService(o.db, true, async (s) => {
+        const { jobId } = await s.invoke('analysis.nextAction', { cutoff: o.cutoff, order: o.order === '1' ? 1 : 2 });
+        const r = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
+        print(!!o.json, r, () => printModelRun('next-action', r));
+      });
+    });
+
+  analyze
+    .command('demand')
+    .description('weekly demand forecast (trend + seasonality) against seasonal-naive, with restock hints')
+    .requiredOption('--db <file>', 'workspace file')
+    .addOption(new Option('--level <level>', 'forecast per').choices(['category', 'product']).default('category'))
+    .option('--weeks <n>', 'weeks ahead', int)
+    .option('--holdout-weeks <n>', 'weeks held out to score the forecast', int)
+    .option('--lead-time-weeks <n>', 'weeks of demand stock must cover', int)
+    .option('--json', 'print JSON')
+    .action(
+      async (o: {
+        db: string;
+        level: 'category' | 'product';
+        weeks?: number;
+        holdoutWeeks?: number;
+        leadTimeWeeks?: number;
+        json?: boolean;
+      }) => {
+        await withService(o.db, true, async (s) => {
+          const { jobId } = await s.invoke('analysis.demand', {
+            level: o.level,
+            weeks: o.weeks,
+            holdoutWeeks: o.holdoutWeeks,
+            leadTimeWeeks: o.leadTimeWeeks,
+          });
+          const r = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
+          print(!!o.json, r, () => printModelRun('demand', r));
+        });
+      },
+    );
+
+  analyze
+    .command('campaign')
+    .description('campaign response by arm and segment: treatment − control uplift with 95% intervals')
+    .requiredOption('--db <file>', 'workspace file')
+    .option('--campaign <id>', 'campaign external id (default: the latest)')
+    .option('--json', 'print JSON')
+    .action(async (o: { db: string; campaign?: string; json?: boolean }) => {
+      await withService(o.db, true, async (s) => {
+        const { jobId } = await s.invoke('analysis.campaign', { campaign: o.campaign });
+        const r = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
+        print(!!o.json, r, () => printCampaign(r));
+      });
+    });
 }

@@ -192,6 +192,22 @@ export const regressInputSchema = z.object({
   top: z.number().int().min(1).max(10_000).optional(),
 });
 
+export const nextActionInputSchema = z.object({
+  cutoff: z.string().optional(),
+  order: z.union([z.literal(1), z.literal(2)]).default(2),
+  prefixes: z.array(z.array(z.string()).min(1)).optional(),
+});
+
+export const demandInputSchema = z.object({
+  level: z.enum(['category', 'product']).default('category'),
+  weeks: z.number().int().min(1).max(52).optional(),
+  holdoutWeeks: z.number().int().min(1).max(52).optional(),
+  leadTimeWeeks: z.number().int().min(1).max(52).optional(),
+  top: z.number().int().min(1).max(10_000).optional(),
+});
+
+export const campaignInputSchema = z.object({ campaign: z.string().min(1).optional() });
+
 export const implicitEvalInputSchema = z.object({
   split: z.enum(['leave-last-out', 'time']).default('leave-last-out'),
   cutoff: isoDay.optional(),
@@ -243,6 +259,9 @@ export const api = {
   'analysis.result': { input: z.object({ runId: z.number().int() }), output: z.unknown() },
   'analysis.cluster': { input: clusterInputSchema, output: jobRef },
   'analysis.churn': { input: churnInputSchema, output: jobRef },
+  'analysis.nextAction': { input: nextActionInputSchema, output: jobRef },
+  'analysis.demand': { input: demandInputSchema, output: jobRef },
+  'analysis.campaign': { input: campaignInputSchema, output: jobRef },
   'analysis.regress': { input: regressInputSchema, output: jobRef },
   'recommend.eval': { input: recommendEvalInputSchema, output: jobRef },
   'recommend.implicitEval': { input: implicitEvalInputSchema, output: jobRef },

@@ -4,7 +4,10 @@
  */
 import type { ImportOptions } from '../api/contract.ts';
 import { runClv, runRfm, type ClvParams, type RfmParams } from '../analytics/jobs.ts';
+import { runCampaign, type CampaignParams } from '../analytics/campaign/job.ts';
 import { runCluster, type ClusterParams } from '../analytics/cluster/job.ts';
+import { runDemand, type DemandParams } from '../analytics/demand/job.ts';
+import { runNextAction, type NextActionParams } from '../analytics/nextaction/job.ts';
 import { runChurn, type ChurnParams } from '../analytics/models/job.ts';
 import { runRegress, type RegressParams } from '../analytics/models/regress-job.ts';
 import { openWorkspace } from '../db/workspace.ts';
@@ -30,6 +33,9 @@ export const handlers: Record<string, JobHandler> = {
   clv: (params, ctx) => withDb(ctx, (db) => runClv(db, params as ClvParams, ctx)),
   rfm: (params, ctx) => withDb(ctx, (db) => runRfm(db, params as RfmParams, ctx)),
   cluster: (params, ctx) => withDb(ctx, (db) => runCluster(db, params as ClusterParams, ctx)),
+  'next-action': (params, ctx) => withDb(ctx, (db) => runNextAction(db, params as NextActionParams, ctx)),
+  demand: (params, ctx) => withDb(ctx, (db) => runDemand(db, params as DemandParams, ctx)),
+  campaign: (params, ctx) => withDb(ctx, (db) => runCampaign(db, params as CampaignParams, ctx)),
   churn: (params, ctx) => withDb(ctx, (db) => runChurn(db, params as ChurnParams, ctx)),
   regress: (params, ctx) => withDb(ctx, (db) => runRegress(db, params as RegressParams, ctx)),
   'recommend-implicit-eval': (params, ctx) =>

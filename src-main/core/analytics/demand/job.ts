@@ -1,0 +1,183 @@
+/**
+ * The demand job: weekly units sold (order lines of completed and pending
+ * orders, Monday weeks, complete weeks only) per category or product; a
+ * holdout of the last weeks scores the trend + seasonality regression and the
+ * seasonal-naive baseline by sMAPE; a refit on all weeks forecasts ahead; and
+ * products whose forecast over the lead time exceeds their stock are listed.
+ */
+import type { Db } from '../../db/workspace.ts';
+import { UserError, type JobContext } from '../../jobs/context.ts';
+import { failRun, finishRun, startRun } from '../run-record.ts';
+import { fitTrendSeasonal, seasonalNaive, smape } from './forecast.ts';
+
+export interface DemandParams {
+  weeks?: number;
+  holdoutWeeks?: number;
+  level: 'category' | 'product';
+  top?: number;
+  /** Weeks of demand stock must cover (default: weeks). */
+  leadTimeWeeks?: number;
+}
+
+export interface SeriesForecast {
+  key: string;
+  totalUnits: number;
+  smapeModel: number;
+  smapeBaseline: number;
+  forecast: number[];
+}
+
+export interface RestockHint {
+  sku: string;
+  title: string | null;
+  category: string | null;
+  stock: number;
+  forecastUnits: number;
+  shortfall: number;
+}
+
+export interface DemandResult {
+  runId: number;
+  level: 'category' | 'product';
+  weeks: number;
+  holdoutWeeks: number;
+  leadTimeWeeks: number;
+  /** Monday of the first and last complete week of history, and of the first forecast week. */
+  history: { from: string; to: string; weeks: number };
+  forecastFrom: string;
+  /** Mean holdout sMAPE over the series (percent), and how many series the model beats the baseline on. */
+  metrics: { smapeModel: number; smapeBaseline: number; series: number; modelBetter: number };
+  series: SeriesForecast[];
+  restock: RestockHint[];
+}
+
+const DAY = 86_400;
+/** Day 4 since the epoch (1970-01-05) is a Monday. */
+const weekOf = (day: number) => Math.floor((day - 4) / 7);
+const mondayIso = (w: number) => new Date((w * 7 + 4) * DAY * 1000).toISOString().slice(0, 10);
+
+function whole(v: number | undefined, dflt: number, lo: number, hi: number, name: string): number {
+  const x = v ?? dflt;
+  if (!(Number.isInteger(x) && x >= lo && x <= hi)) throw new UserError(`${name} must be a whole number ${lo}–${hi}`);
+  return x;
+}
+
+export async function runDemand(db: Db, params: DemandParams, ctx: JobContext): Promise<DemandResult> {
+  if (params.level !== 'category' && params.level !== 'product')
+    throw new UserError('level must be category or product');
+  const weeks = whole(params.weeks, 4, 1, 52, 'weeks');
+  const holdoutWeeks = whole(params.holdoutWeeks, 8, 1, 52, 'holdoutWeeks');
+  const top = whole(params.top, 20, 1, 10_000, 'top');
+  const lead = whole(params.leadTimeWeeks, weeks, 1, 52, 'leadTimeWeeks');
+  const runId = startRun(db, 'demand', params);
+  try {
+    ctx.progress(0, 3, 'weekly units');
+    const lines = db
+      .prepare(
+        `SELECT oi.product_id, o.placed_at, oi.quantity FROM order_items oi JOIN orders o ON o.id = oi.order_id
+         WHERE o.status IN ('completed', 'pending')`,
+      )
+      .raw()
+      .all() as [number, number, number][];
+    if (lines.length === 0) throw new UserError('no sales order lines');
+    let firstDay = Infinity;
+    let lastDay = -Infinity;
+    for (const l of lines) {
+      const d = Math.floor(l[1] / DAY);
+      if (d < firstDay) firstDay = d;
+      if (d > lastDay) lastDay = d;
+    }
+    // Complete weeks only: a partial first or last week would look like a dip.
+    const w0 = weekOf(firstDay + 6);
+    const w1 = weekOf(lastDay + 1) - 1;
+    const n = w1 - w0 + 1;
+    if (n < holdoutWeeks + 8)
+      throw new UserError(`only ${Math.max(0, n)} complete weeks of sales: need ${holdoutWeeks + 8}`);
+    const products = db.prepare(`SELECT id, sku, title, category, stock FROM products`).all() as {
+      id: number;
+      sku: string;
+      title: string | null;
+      category: string | null;
+      stock: number | null;
+    }[];
+    const byId = new Map(products.map((p) => [p.id, p]));
+    const productSeries = new Map<number, Float64Array>();
+    const catSeries = new Map<string, Float64Array>();
+    for (const [pid, at, q] of lines) {
+      const w = weekOf(Math.floor(at / DAY)) - w0;
+      if (w < 0 || w >= n) continue;
+      let ps = productSeries.get(pid);
+      if (!ps) productSeries.set(pid, (ps = new Float64Array(n)));
+      ps[w]! += q;
+      const cat = byId.get(pid)?.category ?? '(none)';
+      let cs = catSeries.get(cat);
+      if (!cs) catSeries.set(cat, (cs = new Float64Array(n)));
+      cs[w]! += q;
+    }
+    ctx.throwIfCancelled();
+    ctx.progress(1, 3, 'holdout evaluation');
+    const futureWeeks = Array.from({ length: Math.max(weeks, lead) }, (_, h) => w1 + 1 + h);
+    const holdWeeks = Array.from({ length: holdoutWeeks }, (_, h) => w1 - holdoutWeeks + 1 + h);
+    const score = (key: string, y: Float64Array): SeriesForecast => {
+      const train = y.subarray(0, n - holdoutWeeks);
+      const actual = y.subarray(n - holdoutWeeks);
+      const m = fitTrendSeasonal(train, w0);
+      const full = fitTrendSeasonal(y, w0).predict(futureWeeks);
+      return {
+        key,
+        totalUnits: y.reduce((a, b) => a + b, 0),
+        smapeModel: smape(actual, m.predict(holdWeeks)),
+        smapeBaseline: smape(actual, seasonalNaive(train, holdoutWeeks)),
+        forecast: Array.from(full.subarray(0, weeks)),
+      };
+    };
+    const levelSeries =
+      params.level === 'category'
+        ? [...catSeries].map(([k, y]) => score(k, y))
+        : [...productSeries].map(([id, y]) => score(byId.get(id)?.sku ?? String(id), y));
+    const mean = (f: (s: SeriesForecast) => number) => levelSeries.reduce((a, s) => a + f(s), 0) / levelSeries.length;
+    const metrics = {
+      smapeModel: mean((s) => s.smapeModel),
+      smapeBaseline: mean((s) => s.smapeBaseline),
+      series: levelSeries.length,
+      modelBetter: levelSeries.filter((s) => s.smapeModel < s.smapeBaseline).length,
+    };
+    ctx.throwIfCancelled();
+    ctx.progress(2, 3, 'restock hints');
+    const restock: RestockHint[] = [];
+    for (const [id, y] of productSeries) {
+      const p = byId.get(id);
+      if (!p || p.stock === null) continue;
+      const f = fitTrendSeasonal(y, w0).predict(futureWeeks.slice(0, lead));
+      const units = f.reduce((a, b) => a + b, 0);
+      if (units > p.stock) {
+        restock.push({
+          sku: p.sku,
+          title: p.title,
+          category: p.category,
+          stock: p.stock,
+          forecastUnits: units,
+          shortfall: units - p.stock,
+        });
+      }
+    }
+    restock.sort((a, b) => b.shortfall - a.shortfall);
+    const result: DemandResult = {
+      runId,
+      level: params.level,
+      weeks,
+      holdoutWeeks,
+      leadTimeWeeks: lead,
+      history: { from: mondayIso(w0), to: mondayIso(w1), weeks: n },
+      forecastFrom: mondayIso(w1 + 1),
+      metrics,
+      series: levelSeries.sort((a, b) => b.totalUnits - a.totalUnits).slice(0, top),
+      restock: restock.slice(0, top),
+    };
+    finishRun(db, runId, metrics, result);
+    return result;
+  } catch (err) {
+    failRun(db, runId, err);
+    throw err;
+  }
+}

@@ -1,6 +1,6 @@
 /** What the CLI's commands share: running a job with a progress bar, the workspace, output, user errors. */
 import { existsSync } from 'node:fs';
-import type { JobState } from '../core/api/contract.ts';
+import type { Input, JobState, Method, Output } from '../core/api/contract.ts';
 import { WorkbenchService } from '../core/api/service.ts';
 import { progressPrinter } from './progress.ts';
 
@@ -70,3 +70,26 @@ export const print = (json: boolean, value: unknown, human: () => void) => {
   if (json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   else human();
 };
+
+/** The contract's methods that start a job. */
+type JobMethod = { [M in Method]: Output<M> extends { jobId: string } ? M : never }[Method];
+
+/**
+ * The shape of most commands: start a job through the service, follow it with
+ * a progress bar, print its result as JSON or as text (`shape` trims what the
+ * terminal does not need; the full result stays in the stored run).
+ */
+export async function runJobCommand<M extends JobMethod>(
+  db: string,
+  method: M,
+  input: Input<M>,
+  json: boolean,
+  human: (result: Record<string, unknown>) => void,
+  shape: (result: Record<string, unknown>) => Record<string, unknown> = (r) => r,
+): Promise<void> {
+  await withService(db, true, async (s) => {
+    const { jobId } = (await s.invoke(method, input)) as { jobId: string };
+    const result = shape(jobOutcome<Record<string, unknown>>(await runJob(s, jobId)));
+    print(json, result, () => human(result));
+  });
+}

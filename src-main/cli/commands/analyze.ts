@@ -1,7 +1,7 @@
 /** `workbench analyze …`: customer-value analyses, each stored as an analysis run in the workspace. */
 import { Option, type Command } from 'commander';
 import { printCampaign, printClv, printCluster, printModelRun, printRfm } from '../format.ts';
-import { CliError, jobOutcome, print, runJob, withService } from '../shared.ts';
+import { CliError, runJobCommand } from '../shared.ts';
 
 const int = (v: string) => Number.parseInt(v, 10);
 const list = (v: string) =>
@@ -33,16 +33,18 @@ export function registerAnalyze(program: Command): void {
         discountRate?: number;
         json?: boolean;
       }) => {
-        await withService(o.db, true, async (s) => {
-          const { jobId } = await s.invoke('analysis.clv', {
+        await runJobCommand(
+          o.db,
+          'analysis.clv',
+          {
             calibrationEnd: o.calibrationEnd,
             timeUnit: o.timeUnit,
             horizon: o.horizon,
             discountRate: o.discountRate,
-          });
-          const result = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
-          print(!!o.json, result, () => printClv(result));
-        });
+          },
+          !!o.json,
+          printClv,
+        );
       },
     );
 
@@ -54,11 +56,7 @@ export function registerAnalyze(program: Command): void {
     .option('--window-days <n>', 'days of history to score', int)
     .option('--json', 'print JSON')
     .action(async (o: { db: string; asOf?: string; windowDays?: number; json?: boolean }) => {
-      await withService(o.db, true, async (s) => {
-        const { jobId } = await s.invoke('analysis.rfm', { asOf: o.asOf, windowDays: o.windowDays });
-        const result = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
-        print(!!o.json, result, () => printRfm(result));
-      });
+      await runJobCommand(o.db, 'analysis.rfm', { asOf: o.asOf, windowDays: o.windowDays }, !!o.json, printRfm);
     });
 
   analyze
@@ -81,8 +79,11 @@ export function registerAnalyze(program: Command): void {
       if (range && (range.length !== 2 || range.some((n) => !Number.isInteger(n)))) {
         throw new CliError('--k-range expects two whole numbers like 2-8');
       }
-      await withService(o.db as string, true, async (s) => {
-        const { jobId } = await s.invoke('analysis.cluster', {
+      // Member lists and the 2-D projection stay in the stored run (analysis.result).
+      await runJobCommand(
+        o.db as string,
+        'analysis.cluster',
+        {
           features: o.features as ('recency' | 'frequency')[],
           transform: o.transform as ('log1p' | 'standardize')[],
           algorithm: o.algorithm as 'kmeans' | 'dbscan',
@@ -93,12 +94,14 @@ export function registerAnalyze(program: Command): void {
           minSamples: o.minSamples as number | undefined,
           asOf: o.asOf as string | undefined,
           seed: o.seed as number,
-        });
-        const r = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
-        // Member lists and the 2-D projection stay in the stored run (analysis.result).
-        const { members: _m, noise: _n, projection: _p, ...summary } = r;
-        print(!!o.json, summary, () => printCluster(summary));
-      });
+        },
+        !!o.json,
+        printCluster,
+        (r) => {
+          const { members: _m, noise: _n, projection: _p, ...summary } = r;
+          return summary;
+        },
+      );
     });
 
   analyze
@@ -119,16 +122,18 @@ export function registerAnalyze(program: Command): void {
         seed: number;
         json?: boolean;
       }) => {
-        await withService(o.db, true, async (s) => {
-          const { jobId } = await s.invoke('analysis.churn', {
+        await runJobCommand(
+          o.db,
+          'analysis.churn',
+          {
             asOf: o.asOf,
             horizonDays: o.horizonDays,
             model: o.model,
             seed: o.seed,
-          });
-          const r = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
-          print(!!o.json, r, () => printModelRun('churn', r));
-        });
+          },
+          !!o.json,
+          (r) => printModelRun('churn', r),
+        );
       },
     );
 
@@ -152,17 +157,19 @@ export function registerAnalyze(program: Command): void {
         seed: number;
         json?: boolean;
       }) => {
-        await withService(o.db, true, async (s) => {
-          const { jobId } = await s.invoke('analysis.regress', {
+        await runJobCommand(
+          o.db,
+          'analysis.regress',
+          {
             asOf: o.asOf,
             horizonDays: o.horizonDays,
             model: o.model,
             alpha: o.alpha,
             seed: o.seed,
-          });
-          const r = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
-          print(!!o.json, r, () => printModelRun('regress', r));
-        });
+          },
+          !!o.json,
+          (r) => printModelRun('regress', r),
+        );
       },
     );
 
@@ -174,11 +181,13 @@ export function registerAnalyze(program: Command): void {
     .addOption(new Option('--order <n>', 'Markov order').choices(['1', '2']).default('2'))
     .option('--json', 'print JSON')
     .action(async (o: { db: string; cutoff?: string; order: string; json?: boolean }) => {
-      await withService(o.db, true, async (s) => {
-        const { jobId } = await s.invoke('analysis.nextAction', { cutoff: o.cutoff, order: o.order === '1' ? 1 : 2 });
-        const r = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
-        print(!!o.json, r, () => printModelRun('next-action', r));
-      });
+      await runJobCommand(
+        o.db,
+        'analysis.nextAction',
+        { cutoff: o.cutoff, order: o.order === '1' ? 1 : 2 },
+        !!o.json,
+        (r) => printModelRun('next-action', r),
+      );
     });
 
   analyze
@@ -199,16 +208,18 @@ export function registerAnalyze(program: Command): void {
         leadTimeWeeks?: number;
         json?: boolean;
       }) => {
-        await withService(o.db, true, async (s) => {
-          const { jobId } = await s.invoke('analysis.demand', {
+        await runJobCommand(
+          o.db,
+          'analysis.demand',
+          {
             level: o.level,
             weeks: o.weeks,
             holdoutWeeks: o.holdoutWeeks,
             leadTimeWeeks: o.leadTimeWeeks,
-          });
-          const r = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
-          print(!!o.json, r, () => printModelRun('demand', r));
-        });
+          },
+          !!o.json,
+          (r) => printModelRun('demand', r),
+        );
       },
     );
 
@@ -219,10 +230,6 @@ export function registerAnalyze(program: Command): void {
     .option('--campaign <id>', 'campaign external id (default: the latest)')
     .option('--json', 'print JSON')
     .action(async (o: { db: string; campaign?: string; json?: boolean }) => {
-      await withService(o.db, true, async (s) => {
-        const { jobId } = await s.invoke('analysis.campaign', { campaign: o.campaign });
-        const r = jobOutcome<Record<string, unknown>>(await runJob(s, jobId));
-        print(!!o.json, r, () => printCampaign(r));
-      });
+      await runJobCommand(o.db, 'analysis.campaign', { campaign: o.campaign }, !!o.json, printCampaign);
     });
 }

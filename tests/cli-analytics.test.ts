@@ -99,5 +99,13 @@ describe('analyses and recommendations through the CLI on the sample shop', () =
     const also = json('recommend', '--db', ws.path, '--also-bought', [...bought][0]!, '--n', '3');
     expect(also.items.length).toBeGreaterThan(0);
     expect(also.items[0].reason).toMatch(/bought both/);
+    const rfm = json('analyze', 'rfm', '--db', ws.path);
+    const biggest = [...rfm.segments].sort(
+      (a: { customers: number }, b: { customers: number }) => b.customers - a.customers,
+    )[0].segment;
+    const promote = json('recommend', '--db', ws.path, '--segment', biggest, '--n', '5');
+    expect(promote.items).toHaveLength(5);
+    const scores = promote.items.map((i: { score: number }) => i.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
   });
 });

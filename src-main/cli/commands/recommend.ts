@@ -30,26 +30,43 @@ export function registerRecommend(program: Command): void {
     .option('--db <file>', 'workspace file')
     .option('--customer <id>', "the customer's external id")
     .option('--also-bought <sku>', 'customers who bought this product also bought')
+    .option('--segment <name>', 'what to promote to an RFM segment, e.g. "At Risk"')
     .option('--n <n>', 'list length', int, 10)
     .option('--json', 'print JSON')
-    .action(async (o: { db?: string; customer?: string; alsoBought?: string; n: number; json?: boolean }) => {
-      if (!o.db) throw new CliError('--db is required');
-      if ((o.customer === undefined) === (o.alsoBought === undefined)) {
-        throw new CliError('give --customer ID or --also-bought SKU (or use `recommend eval`)');
-      }
-      await withService(o.db, true, async (s) => {
-        const { jobId } = await s.invoke('recommend.for', { customer: o.customer, alsoBought: o.alsoBought, n: o.n });
-        const r = jobOutcome<RecommendList>(await runJob(s, jobId));
-        print(!!o.json, r, () => {
-          if (r.coldStart) console.log('(no purchase history: most popular products)');
-          r.items.forEach((it, i) =>
-            console.log(
-              `${String(i + 1).padStart(3)}. ${it.sku.padEnd(14)} ${(it.title ?? '').slice(0, 40).padEnd(40)} ${it.reason}`,
-            ),
+    .action(
+      async (o: {
+        db?: string;
+        customer?: string;
+        alsoBought?: string;
+        segment?: string;
+        n: number;
+        json?: boolean;
+      }) => {
+        if (!o.db) throw new CliError('--db is required');
+        if ([o.customer, o.alsoBought, o.segment].filter((v) => v !== undefined).length !== 1) {
+          throw new CliError(
+            'give one of --customer ID, --also-bought SKU or --segment NAME (or use `recommend eval`)',
           );
+        }
+        await withService(o.db, true, async (s) => {
+          const { jobId } = await s.invoke('recommend.for', {
+            customer: o.customer,
+            alsoBought: o.alsoBought,
+            segment: o.segment,
+            n: o.n,
+          });
+          const r = jobOutcome<RecommendList>(await runJob(s, jobId));
+          print(!!o.json, r, () => {
+            if (r.coldStart) console.log('(no purchase history: most popular products)');
+            r.items.forEach((it, i) =>
+              console.log(
+                `${String(i + 1).padStart(3)}. ${it.sku.padEnd(14)} ${(it.title ?? '').slice(0, 40).padEnd(40)} ${it.reason}`,
+              ),
+            );
+          });
         });
-      });
-    });
+      },
+    );
 
   recommend
     .command('eval')

@@ -221,9 +221,13 @@ export const recommendForInputSchema = z
   .object({
     customer: z.string().min(1).optional(),
     alsoBought: z.string().min(1).optional(),
+    segment: z.string().min(1).optional(),
     n: z.number().int().min(1).max(1000).default(10),
   })
-  .refine((v) => (v.customer === undefined) !== (v.alsoBought === undefined), 'give a customer or an also-bought SKU');
+  .refine(
+    (v) => [v.customer, v.alsoBought, v.segment].filter((x) => x !== undefined).length === 1,
+    'give one of a customer, an also-bought SKU or a segment',
+  );
 
 const empty = z.object({});
 const jobRef = z.object({ jobId: z.string() });

@@ -5,6 +5,7 @@
  *   recommendFor     top n for a customer (external id) or "also bought" for a SKU,
  *                    fitted on the whole workspace at call time (synchronous)
  */
+import { computeRfm } from '../../analytics/rfm.ts';
 import type { Db } from '../../db/workspace.ts';
 import { failRun, finishRun, startRun } from '../../analytics/run-record.ts';
 import { UserError } from '../../jobs/context.ts';
@@ -119,6 +120,8 @@ export interface RecommendForParams {
   customer?: string;
   /** Product SKU: "customers who bought this also bought". */
   alsoBought?: string;
+  /** RFM segment name ("At Risk", "Champions" …): what to promote to that segment. */
+  segment?: string;
   n: number;
   neighbours?: number;
 }
@@ -138,9 +141,8 @@ export interface RecommendForResult {
 
 /** Fits on every sale of the workspace, then answers one request. */
 export function recommendFor(db: Db, params: RecommendForParams): RecommendForResult {
-  if ((params.customer === undefined) === (params.alsoBought === undefined)) {
-    throw new UserError('give either a customer or an also-bought SKU');
-  }
+  const asked = [params.customer, params.alsoBought, params.segment].filter((v) => v !== undefined).length;
+  if (asked !== 1) throw new UserError('give one of a customer, an also-bought SKU or a segment');
   if (!(Number.isInteger(params.n) && params.n >= 1 && params.n <= 1000)) throw new UserError('n must be 1..1000');
   const log = loadInteractions(db);
   const matrix = buildMatrix(log);
@@ -152,6 +154,26 @@ export function recommendFor(db: Db, params: RecommendForParams): RecommendForRe
     const d = describe(item);
     return d.title ?? d.sku;
   };
+
+  if (params.segment !== undefined) {
+    // Segment membership from RFM as of the last sale; the list sums the model's scores over its members.
+    const rfm = computeRfm(db);
+    const names = [...new Set(rfm.customers.map((c) => c.segment))];
+    if (!names.includes(params.segment)) {
+      throw new UserError(`no customers in segment "${params.segment}" (segments: ${names.join(', ')})`);
+    }
+    const members = new Set(rfm.customers.filter((c) => c.segment === params.segment).map((c) => c.customerId));
+    const segmentOf = Int32Array.from(log.userIds, (id) => (members.has(id) ? 0 : -1));
+    const list = rec.bySegment(segmentOf, 1, params.n)[0] ?? [];
+    return {
+      coldStart: false,
+      items: list.map((r) => ({
+        ...describe(r.item),
+        score: r.score,
+        reason: `bought alongside the ${params.segment} segment's purchases`,
+      })),
+    };
+  }
 
   if (params.customer !== undefined) {
     const id = db.prepare('SELECT id FROM customers WHERE external_id = ?').pluck().get(params.customer) as

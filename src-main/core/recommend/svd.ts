@@ -11,8 +11,8 @@
  * all items'), so with the same folds the run follows Surprise's SVD(random_state=seed).
  * An unknown user or item drops its terms: μ + the known bias.
  */
-import { clip } from './dataset.ts';
 import type { Algorithm, Predictor, TrainSet } from './dataset.ts';
+import { biasedFactorPredictor, firstAppearance } from './factors.ts';
 import { Mt19937 } from './random.ts';
 
 export interface SvdOptions {
@@ -71,40 +71,7 @@ export function svd(options: SvdOptions = {}): Algorithm {
           }
         }
       }
-      const userKnown = new Uint8Array(nUsers);
-      const itemKnown = new Uint8Array(nItems);
-      for (let u = 0; u < nUsers; u++) userKnown[u] = indptr[u + 1]! > indptr[u]! ? 1 : 0;
-      for (let i = 0; i < nItems; i++) itemKnown[i] = train.byItem.indptr[i + 1]! > train.byItem.indptr[i]! ? 1 : 0;
-      return {
-        predict(u: number, i: number): number {
-          const ku = userKnown[u] === 1;
-          const ki = itemKnown[i] === 1;
-          let est = mu;
-          if (ku) est += bu[u]!;
-          if (ki) est += bi[i]!;
-          if (ku && ki) {
-            const uo = u * f;
-            const io = i * f;
-            for (let g = 0; g < f; g++) est += pu[uo + g]! * qi[io + g]!;
-          }
-          return clip(est, data);
-        },
-      };
+      return { predict: biasedFactorPredictor(train, { mu, bu, bi, userVectors: pu, qi, nFactors: f }) };
     },
   };
-}
-
-/** Dense indices in order of first appearance among the given rating positions. */
-function firstAppearance(rows: Int32Array, keys: Int32Array, n: number): Int32Array {
-  const seen = new Uint8Array(n);
-  const order = new Int32Array(n);
-  let m = 0;
-  for (let t = 0; t < rows.length; t++) {
-    const x = keys[rows[t]!]!;
-    if (seen[x] === 0) {
-      seen[x] = 1;
-      order[m++] = x;
-    }
-  }
-  return order.subarray(0, m);
 }

@@ -21,8 +21,8 @@
  * biases may have their own rate and regularisation. Unknown user: μ + b_i; an
  * unknown item: μ + b_u + nothing else (its q_i is never trained).
  */
-import { clip } from './dataset.ts';
 import type { Algorithm, Predictor, TrainSet } from './dataset.ts';
+import { biasedFactorPredictor, firstAppearance } from './factors.ts';
 import { Mt19937 } from './random.ts';
 
 export interface SvdppOptions {
@@ -159,10 +159,6 @@ export function svdpp(options: SvdppOptions = {}): SvdppAlgorithm {
         }
         for (let g = 0; g < f; g++) zu[uo + g] = pu[uo + g]! + zu[uo + g]! * norm;
       }
-      const userKnown = new Uint8Array(nUsers);
-      const itemKnown = new Uint8Array(nItems);
-      for (let u = 0; u < nUsers; u++) userKnown[u] = indptr[u + 1]! > indptr[u]! ? 1 : 0;
-      for (let i = 0; i < nItems; i++) itemKnown[i] = train.byItem.indptr[i + 1]! > train.byItem.indptr[i]! ? 1 : 0;
       return {
         mu,
         bu,
@@ -171,35 +167,8 @@ export function svdpp(options: SvdppOptions = {}): SvdppAlgorithm {
         qi,
         yj,
         nFactors: f,
-        predict(u: number, i: number): number {
-          const ku = userKnown[u] === 1;
-          const ki = itemKnown[i] === 1;
-          let est = mu;
-          if (ku) est += bu[u]!;
-          if (ki) est += bi[i]!;
-          if (ku && ki) {
-            const uo = u * f;
-            const io = i * f;
-            for (let g = 0; g < f; g++) est += qi[io + g]! * zu[uo + g]!;
-          }
-          return clip(est, data);
-        },
+        predict: biasedFactorPredictor(train, { mu, bu, bi, userVectors: zu, qi, nFactors: f }),
       };
     },
   };
-}
-
-/** Dense indices in order of first appearance among the given rating positions. */
-function firstAppearance(rows: Int32Array, keys: Int32Array, n: number): Int32Array {
-  const seen = new Uint8Array(n);
-  const order = new Int32Array(n);
-  let m = 0;
-  for (let t = 0; t < rows.length; t++) {
-    const x = keys[rows[t]!]!;
-    if (seen[x] === 0) {
-      seen[x] = 1;
-      order[m++] = x;
-    }
-  }
-  return order.subarray(0, m);
 }

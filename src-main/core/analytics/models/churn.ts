@@ -18,6 +18,7 @@
  *   discountShare share of sales with a discount
  *   recent90      sales in the 90 days before the cut-off
  */
+import { UserError } from '../../jobs/context.ts';
 import type { Db } from '../../db/workspace.ts';
 
 export const DAY = 86_400;
@@ -55,6 +56,15 @@ export function dayOf(iso: string): number {
     throw new RangeError(`date must be YYYY-MM-DD, got "${iso}"`);
   }
   return ms / 86_400_000;
+}
+
+/** T, the day after the as-of date: the first day the models do not know (a bad date is the user's mistake). */
+export function scoringDay(asOf: string): number {
+  try {
+    return dayOf(asOf) + 1;
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
 }
 
 export const isoOf = (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10);

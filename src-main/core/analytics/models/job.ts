@@ -15,7 +15,7 @@
 import type { Db } from '../../db/workspace.ts';
 import { UserError, type JobContext } from '../../jobs/context.ts';
 import { failRun, finishRun, startRun } from '../run-record.ts';
-import { CHURN_FEATURES, churnFeatures, churnLabels, dayOf, isoOf, type ChurnData } from './churn.ts';
+import { CHURN_FEATURES, churnFeatures, churnLabels, scoringDay, isoOf, type ChurnData } from './churn.ts';
 import { fitLogistic, predictProba } from './logistic.ts';
 import {
   classificationReport,
@@ -231,13 +231,7 @@ export async function runChurn(db: Db, params: ChurnParams, ctx: JobContext): Pr
   const h = check(params);
   const runId = startRun(db, 'churn', params, params.seed);
   try {
-    let asOfDay: number;
-    try {
-      asOfDay = dayOf(params.asOf);
-    } catch (err) {
-      throw new UserError((err as Error).message);
-    }
-    const T = asOfDay + 1;
+    const T = scoringDay(params.asOf);
     ctx.progress(0, 4, 'building training and evaluation windows');
     const train = labelled(db, T - 2 * h, h, 'training');
     const evalSet = labelled(db, T - h, h, 'evaluation');

@@ -16,7 +16,7 @@
 import type { Db } from '../../db/workspace.ts';
 import { UserError, type JobContext } from '../../jobs/context.ts';
 import { failRun, finishRun, startRun } from '../run-record.ts';
-import { CHURN_FEATURES, churnFeatures, dayOf, futureSpend, isoOf, type ChurnData } from './churn.ts';
+import { CHURN_FEATURES, churnFeatures, scoringDay, futureSpend, isoOf, type ChurnData } from './churn.ts';
 import { design, type Scaler } from './job.ts';
 import { lasso, ols, predictLinear, ridge, type LinearModel } from './linear.ts';
 import { mae, permutationImportance, r2Score, rmse } from './metrics.ts';
@@ -135,13 +135,7 @@ export async function runRegress(db: Db, params: RegressParams, ctx: JobContext)
   const h = check(params);
   const runId = startRun(db, 'regress', params, params.seed);
   try {
-    let asOfDay: number;
-    try {
-      asOfDay = dayOf(params.asOf);
-    } catch (err) {
-      throw new UserError((err as Error).message);
-    }
-    const T = asOfDay + 1;
+    const T = scoringDay(params.asOf);
     ctx.progress(0, 3, 'building training and evaluation windows');
     const train = window(db, T - 2 * h, h, 'training');
     const evalSet = window(db, T - h, h, 'evaluation');

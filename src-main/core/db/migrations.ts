@@ -213,6 +213,60 @@ CREATE TABLE analysis_runs (
 CREATE INDEX analysis_runs_kind ON analysis_runs(kind, created_at);
 `,
   },
+  {
+    version: 2,
+    name: 'language-model work: conversations, personas, review insights, product copy',
+    sql: `
+CREATE TABLE conversations (
+  id          INTEGER PRIMARY KEY,
+  title       TEXT NOT NULL,
+  template    TEXT,
+  grounding   TEXT,           -- JSON: what the chat is grounded on ({segment}|{customer}|{product})
+  system_prompt TEXT,         -- the user's edited system prompt, NULL for the template's
+  options     TEXT NOT NULL DEFAULT '{}', -- JSON: tone, language, model path
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE conversation_messages (
+  id          INTEGER PRIMARY KEY,
+  conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  role        TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+  text        TEXT NOT NULL,
+  stats       TEXT,           -- JSON: tokens, tokens/s, time to first token, stop reason
+  created_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX conversation_messages_conv ON conversation_messages(conversation_id, id);
+
+CREATE TABLE personas (
+  id          INTEGER PRIMARY KEY,
+  scope       TEXT NOT NULL CHECK (scope IN ('segment', 'customer')),
+  subject     TEXT NOT NULL,  -- the segment name or the customer's external id
+  persona     TEXT NOT NULL,  -- JSON, validated against the persona schema
+  model       TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  UNIQUE (scope, subject)
+) STRICT;
+
+CREATE TABLE review_insights (
+  review_id   INTEGER PRIMARY KEY REFERENCES reviews(id) ON DELETE CASCADE,
+  sentiment   REAL NOT NULL CHECK (sentiment BETWEEN -1 AND 1),
+  aspects     TEXT NOT NULL,  -- JSON array of aspect names
+  summary     TEXT NOT NULL,
+  reply       TEXT,           -- drafted reply, for negative reviews
+  model       TEXT NOT NULL,
+  created_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE product_copy (
+  product_id  INTEGER PRIMARY KEY REFERENCES products(id) ON DELETE CASCADE,
+  copy        TEXT NOT NULL,  -- JSON: description, selling points
+  language    TEXT NOT NULL,
+  model       TEXT NOT NULL,
+  created_at  INTEGER NOT NULL
+) STRICT;
+`,
+  },
 ];
 
 export const latestVersion = migrations.reduce((v, m) => Math.max(v, m.version), 0);

@@ -38,7 +38,7 @@ function currentService(): WorkbenchService {
 async function openWorkspace(): Promise<void> {
   const userData = app.getPath('userData');
   const choice = chooseWorkspace(userData);
-  service = new WorkbenchService(choice.path);
+  service = new WorkbenchService(choice.path, { modelsDir: join(userData, 'models') });
   unsubscribe = service.onEvent((event) => {
     for (const win of BrowserWindow.getAllWindows()) {
       if (!win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, event);

@@ -31,7 +31,7 @@ describe('jobs through the service (worker threads)', () => {
     service = new WorkbenchService(ws.path);
     const file = bigOrderLines(ws.dir, 60_000);
     const updates: JobState[] = [];
-    service.onEvent((e) => updates.push(e.job));
+    service.onJob((e) => updates.push(e.job));
     const { jobId } = await service.invoke('import.start', { path: file });
     const done = await service.jobs.wait(jobId);
     expect(done.status).toBe('completed');
@@ -53,7 +53,7 @@ describe('jobs through the service (worker threads)', () => {
     const before = await service.invoke('stats.get', {});
     const file = bigOrderLines(ws.dir, 200_000);
     let jobId = '';
-    service.onEvent((e) => {
+    service.onJob((e) => {
       if (e.job.id === jobId && e.job.status === 'running' && e.job.done > 0)
         void service!.invoke('jobs.cancel', { jobId });
     });

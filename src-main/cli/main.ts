@@ -107,10 +107,38 @@ export function buildProgram(): Command {
     .description('serve the workbench to a browser on 127.0.0.1 (prints a tokenized URL)')
     .requiredOption('--db <file>', 'workspace file')
     .option('--port <n>', 'port (default: a free one)', (v) => Number.parseInt(v, 10), 0)
-    .action(async (o: { db: string; port: number }) => {
-      const { serveCommand } = await import('./serve.ts');
-      await serveCommand({ db: o.db, port: o.port });
-    });
+    .option('--models <folder>', 'model library folder (default: ~/.merchant-workbench/models or $WORKBENCH_MODELS)')
+    .option('--llm-threads <n>', "the chat model's CPU threads (default: the runtime decides)", (v) =>
+      Number.parseInt(v, 10),
+    )
+    .option('--llm-context <n>', "the chat model's context window in tokens", (v) => Number.parseInt(v, 10))
+    .addOption(
+      new Option('--gpu <backend>', 'GPU backend for the chat model')
+        .choices(['auto', 'cuda', 'vulkan', 'metal', 'cpu'])
+        .default('auto'),
+    )
+    .action(
+      async (o: {
+        db: string;
+        port: number;
+        models?: string;
+        llmThreads?: number;
+        llmContext?: number;
+        gpu: string;
+      }) => {
+        const { serveCommand } = await import('./serve.ts');
+        await serveCommand({
+          db: o.db,
+          port: o.port,
+          ...(o.models ? { modelsDir: o.models } : {}),
+          llm: {
+            gpu: o.gpu === 'cpu' ? false : (o.gpu as 'auto'),
+            ...(o.llmThreads ? { threads: o.llmThreads } : {}),
+            ...(o.llmContext ? { contextSize: o.llmContext } : {}),
+          },
+        });
+      },
+    );
 
   return program;
 }

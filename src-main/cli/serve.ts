@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkbenchService } from '../core/api/service.ts';
+import type { ChatHostOptions } from '../core/chat/host.ts';
 import { UserError } from '../core/jobs/context.ts';
 import { startServer } from '../server/server.ts';
 
@@ -20,6 +21,8 @@ export interface ServeOptions {
   open?: boolean;
   /** The built renderer; defaults to out/renderer in the repository. */
   staticDir?: string;
+  modelsDir?: string;
+  llm?: ChatHostOptions;
 }
 
 export function defaultStaticDir(): string {
@@ -51,7 +54,10 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
   }
   const dbPath = resolve(opts.db);
   const isNew = !existsSync(dbPath);
-  const service = new WorkbenchService(dbPath);
+  const service = new WorkbenchService(dbPath, {
+    ...(opts.modelsDir ? { modelsDir: resolve(opts.modelsDir) } : {}),
+    ...(opts.llm ? { llm: opts.llm } : {}),
+  });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({ service, port: opts.port ?? 0, staticDir });

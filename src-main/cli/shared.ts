@@ -29,7 +29,7 @@ export function parsePairs(pairs: string[] | undefined, what: string): Record<st
 /** Runs a job to completion with a progress bar, turning cancellation by Ctrl-C into a clean rollback. */
 export async function runJob(service: WorkbenchService, jobId: string): Promise<JobState> {
   const bar = progressPrinter();
-  const off = service.onEvent((e) => {
+  const off = service.onJob((e) => {
     if (e.job.id === jobId) bar.update(e.job);
   });
   const onSigint = () => {

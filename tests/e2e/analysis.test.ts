@@ -87,7 +87,7 @@ describe('analysis views', () => {
     service = new WorkbenchService(join(dir, 'shop.db'));
     const { jobId } = await service.invoke('sample.start', { customers: 500, seed: 11 });
     const status = await new Promise<JobState['status']>((done) => {
-      const off = service.onEvent((e) => {
+      const off = service.onJob((e) => {
         if (e.job.id === jobId && e.job.finishedAt !== null) {
           off();
           done(e.job.status);

@@ -30,7 +30,7 @@ async function createService(dir: string): Promise<Service> {
 function waitForJob(service: Service, jobId: string): Promise<string> {
   return new Promise((resolveJob) => {
     const off = service.onEvent((e) => {
-      if (e.job.id === jobId && e.job.finishedAt !== null) {
+      if (e.type === 'job' && e.job.id === jobId && e.job.finishedAt !== null) {
         off();
         resolveJob(e.job.status);
       }

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { importKinds } from '../import/fields.ts';
 import { apiErrorCodes } from './error-codes.ts';
+import { chatApi, chatEventSchema } from './contract-chat.ts';
 
 export { apiErrorCodes, type ApiErrorCode } from './error-codes.ts';
 
@@ -273,6 +274,7 @@ export const api = {
   'jobs.get': { input: jobRef, output: jobStateSchema },
   'jobs.list': { input: empty, output: z.array(jobStateSchema) },
   'jobs.cancel': { input: jobRef, output: z.object({ cancelled: z.boolean() }) },
+  ...chatApi,
 } as const;
 
 export type Api = typeof api;
@@ -280,8 +282,8 @@ export type Method = keyof Api;
 export type Input<M extends Method> = z.input<Api[M]['input']>;
 export type Output<M extends Method> = z.infer<Api[M]['output']>;
 
-/** Pushed from the core to every client: job progress and completion. */
-export const serverEventSchema = z.object({ type: z.literal('job'), job: jobStateSchema });
+/** Pushed from the core to every client: job progress and completion, streamed chat replies. */
+export const serverEventSchema = z.union([z.object({ type: z.literal('job'), job: jobStateSchema }), chatEventSchema]);
 export type ServerEvent = z.infer<typeof serverEventSchema>;
 
 export function isMethod(name: string): name is Method {

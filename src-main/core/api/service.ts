@@ -9,6 +9,7 @@ import {
   isMethod,
   type ApiErrorCode,
   type Input,
+  type JobState,
   type Method,
   type Output,
   type ServerEvent,
@@ -19,6 +20,9 @@ import { workspaceStats } from '../stats/stats.ts';
 import { previewImport } from '../import/preview.ts';
 import { listImportRuns, listImportErrors } from '../import/runs.ts';
 import { analysisResult, listAnalysisRuns } from '../analytics/runs.ts';
+import { ChatHost, type ChatEvent, type ChatHostOptions } from '../chat/host.ts';
+import { chatHandlers } from '../chat/handlers.ts';
+import { defaultModelsDir } from '../llm/models.ts';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -34,16 +38,30 @@ const userErrors = new Set(['UserError', 'ImportError', 'WorkspaceError']);
 
 type Handlers = { [M in Method]: (input: z.infer<(typeof api)[M]['input']>) => Promise<Output<M>> | Output<M> };
 
+export interface ServiceOptions {
+  /** The model library folder (default ~/.merchant-workbench/models or $WORKBENCH_MODELS). */
+  modelsDir?: string;
+  /** How the chat's model process loads models (threads, context, GPU). */
+  llm?: ChatHostOptions;
+}
+
 export class WorkbenchService {
   readonly dbPath: string;
   readonly jobs: JobRunner;
+  readonly modelsDir: string;
   private readonly db: Db;
   private readonly handlers: Handlers;
+  private readonly chat: ChatHost;
+  private readonly chatListeners = new Set<(event: ChatEvent) => void>();
 
-  constructor(dbPath: string) {
+  constructor(dbPath: string, options: ServiceOptions = {}) {
     this.dbPath = dbPath;
     this.db = openWorkspace(dbPath);
     this.jobs = new JobRunner(dbPath);
+    this.modelsDir = options.modelsDir ?? defaultModelsDir();
+    this.chat = new ChatHost(this.db, options.llm ?? {}, (event) => {
+      for (const l of this.chatListeners) l(event);
+    });
     this.handlers = this.createHandlers();
   }
 
@@ -68,11 +86,22 @@ export class WorkbenchService {
     return this.call(method, input) as Promise<Output<M>>;
   }
 
-  onEvent(listener: (event: ServerEvent) => void): () => void {
+  /** Job events only (the CLI and tests follow jobs). */
+  onJob(listener: (event: { type: 'job'; job: JobState }) => void): () => void {
     return this.jobs.onUpdate((job) => listener({ type: 'job', job }));
   }
 
+  onEvent(listener: (event: ServerEvent) => void): () => void {
+    const offJobs = this.jobs.onUpdate((job) => listener({ type: 'job', job }));
+    this.chatListeners.add(listener);
+    return () => {
+      offJobs();
+      this.chatListeners.delete(listener);
+    };
+  }
+
   async close(): Promise<void> {
+    await this.chat.close();
     await this.jobs.close();
     this.db.close();
   }
@@ -119,6 +148,7 @@ export class WorkbenchService {
       'jobs.get': (input) => job(input.jobId),
       'jobs.list': () => jobs.list(),
       'jobs.cancel': (input) => ({ cancelled: jobs.cancel(input.jobId) }),
+      ...chatHandlers(db, this.chat, this.modelsDir),
     };
   }
 }

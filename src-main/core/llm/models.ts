@@ -1,11 +1,17 @@
 // The model library: .gguf files in the app's models folder plus files registered where they already are (models
 // are gigabytes: never copied). The registry is a small JSON file in the models folder.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { estimateModelFit, type FitEstimate, type MachineFacts } from './fit.ts';
 import { GgufError, readGgufHeader, type GgufInfo } from './gguf-header.ts';
 
 export const REGISTRY_FILE = 'models.json';
+
+/** Where models live unless the user says otherwise. */
+export function defaultModelsDir(): string {
+  return process.env['WORKBENCH_MODELS'] ?? join(homedir(), '.merchant-workbench', 'models');
+}
 
 interface Registry {
   version: 1;

@@ -1,0 +1,190 @@
+/**
+ * The language-model part of the contract: the model library, loading a model, and persisted marketing-copy
+ * conversations whose replies stream as 'chat' server events. Free of Node imports (the renderer bundles it).
+ */
+import { z } from 'zod';
+import { TEMPLATES, TONES } from '../llm/prompts.ts';
+
+const groundingSchema = z.union([
+  z.object({ segment: z.string().min(1) }),
+  z.object({ customer: z.string().min(1) }),
+  z.object({ product: z.string().min(1) }),
+]);
+
+const conversationSchema = z.object({
+  id: z.number().int(),
+  title: z.string(),
+  template: z.enum(TEMPLATES).nullable(),
+  grounding: groundingSchema.nullable(),
+  systemPrompt: z.string().nullable(),
+  options: z.object({ tone: z.enum(TONES), language: z.enum(['zh', 'en']) }),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+export type ConversationInfo = z.infer<typeof conversationSchema>;
+
+export const chatMessageSchema = z.object({
+  id: z.number().int(),
+  conversationId: z.number().int(),
+  role: z.enum(['user', 'assistant']),
+  text: z.string(),
+  stats: z
+    .object({
+      tokens: z.number(),
+      tokensPerSecond: z.number().nullable(),
+      timeToFirstTokenMs: z.number().nullable(),
+      stopReason: z.string(),
+      trimmedTurns: z.number().int().optional(),
+    })
+    .nullable(),
+  createdAt: z.number(),
+});
+export type ChatMessageInfo = z.infer<typeof chatMessageSchema>;
+
+const fitSchema = z.object({
+  verdict: z.enum(['fits', 'slow', 'wont-fit']),
+  needed: z.number(),
+  placement: z.enum(['gpu', 'split', 'cpu']),
+  reason: z.string(),
+});
+
+export const modelEntrySchema = z.object({
+  path: z.string(),
+  fileName: z.string(),
+  source: z.enum(['folder', 'registered']),
+  header: z
+    .object({
+      architecture: z.string().nullable(),
+      name: z.string().nullable(),
+      parameterCount: z.number(),
+      quantization: z.string().nullable(),
+      contextLength: z.number().nullable(),
+      fileSize: z.number(),
+      hasChatTemplate: z.boolean(),
+    })
+    .nullable(),
+  error: z.string().nullable(),
+  fit: fitSchema.nullable(),
+});
+export type ModelEntryInfo = z.infer<typeof modelEntrySchema>;
+
+const recommendedSchema = z.object({
+  name: z.string(),
+  parameters: z.string(),
+  quantization: z.string(),
+  sizeBytes: z.number(),
+  licence: z.string(),
+  url: z.string(),
+  file: z.string(),
+  languages: z.string(),
+  note: z.string(),
+});
+
+export const llmStatusSchema = z.object({
+  model: z
+    .object({
+      name: z.string(),
+      path: z.string(),
+      sizeBytes: z.number(),
+      trainContextSize: z.number(),
+      contextSize: z.number(),
+      gpuLayers: z.number(),
+      threads: z.number(),
+    })
+    .nullable(),
+  backend: z.enum(['cpu', 'cuda', 'vulkan', 'metal']).nullable(),
+  deviceNames: z.array(z.string()),
+  busy: z.boolean(),
+  lastCrash: z.string().nullable(),
+});
+export type LlmStatusInfo = z.infer<typeof llmStatusSchema>;
+
+const gpuSchema = z.enum(['auto', 'cuda', 'vulkan', 'metal', 'cpu']);
+
+export const chatApi = {
+  'llm.models': {
+    input: z.object({}),
+    output: z.object({
+      folder: z.string(),
+      models: z.array(modelEntrySchema),
+      recommended: z.array(recommendedSchema),
+    }),
+  },
+  'llm.add': { input: z.object({ path: z.string().min(1) }), output: modelEntrySchema },
+  'llm.status': { input: z.object({}), output: llmStatusSchema },
+  'llm.load': {
+    input: z.object({
+      path: z.string().min(1),
+      gpu: gpuSchema.optional(),
+      contextSize: z.number().int().min(512).max(131072).optional(),
+    }),
+    output: llmStatusSchema,
+  },
+  'llm.unload': { input: z.object({}), output: llmStatusSchema },
+  'chat.list': {
+    input: z.object({}),
+    output: z.array(conversationSchema.extend({ messages: z.number().int() })),
+  },
+  'chat.create': {
+    input: z.object({
+      title: z.string().max(200).optional(),
+      template: z.enum(TEMPLATES).nullable().optional(),
+      grounding: groundingSchema.nullable().optional(),
+      systemPrompt: z.string().max(20_000).nullable().optional(),
+      tone: z.enum(TONES).default('friendly'),
+      language: z.enum(['zh', 'en']).default('zh'),
+    }),
+    output: conversationSchema,
+  },
+  'chat.get': {
+    input: z.object({ conversationId: z.number().int() }),
+    output: z.object({ conversation: conversationSchema, messages: z.array(chatMessageSchema) }),
+  },
+  'chat.delete': { input: z.object({ conversationId: z.number().int() }), output: z.object({ deleted: z.boolean() }) },
+  'chat.send': {
+    input: z.object({
+      conversationId: z.number().int(),
+      text: z.string().max(20_000).optional(),
+      mode: z.enum(['send', 'regenerate', 'edit']).default('send'),
+    }),
+    output: z.object({ streamId: z.string() }),
+  },
+  'chat.stop': { input: z.object({ streamId: z.string() }), output: z.object({ stopped: z.boolean() }) },
+  'chat.saveToCampaign': {
+    input: z.object({ messageId: z.number().int(), campaign: z.string().min(1).max(200) }),
+    output: z.object({ campaignId: z.number().int() }),
+  },
+} as const;
+
+/** Streamed reply events ('chat' server events). */
+export const chatEventSchema = z.discriminatedUnion('event', [
+  z.object({
+    type: z.literal('chat'),
+    streamId: z.string(),
+    conversationId: z.number().int(),
+    event: z.literal('start'),
+    userMessage: chatMessageSchema.nullable(),
+  }),
+  z.object({
+    type: z.literal('chat'),
+    streamId: z.string(),
+    conversationId: z.number().int(),
+    event: z.literal('chunk'),
+    text: z.string(),
+  }),
+  z.object({
+    type: z.literal('chat'),
+    streamId: z.string(),
+    conversationId: z.number().int(),
+    event: z.literal('done'),
+    message: chatMessageSchema,
+  }),
+  z.object({
+    type: z.literal('chat'),
+    streamId: z.string(),
+    conversationId: z.number().int(),
+    event: z.literal('error'),
+    message: z.string(),
+  }),
+]);
+export type ChatEventInfo = z.infer<typeof chatEventSchema>;

@@ -1,0 +1,74 @@
+/** The contract's llm.* and chat.* methods over a ChatHost and the workspace's conversation store. */
+import type { Db } from '../db/workspace.ts';
+import { UserError } from '../jobs/context.ts';
+import { machineFacts } from '../llm/fit.ts';
+import { addModel, listModels, RECOMMENDED_MODELS } from '../llm/models.ts';
+import type { ChatHost } from './host.ts';
+import {
+  createConversation,
+  deleteConversation,
+  getConversation,
+  listConversations,
+  listMessages,
+  saveToCampaign,
+} from './store.ts';
+import type { chatApi } from '../api/contract-chat.ts';
+import type { z } from 'zod';
+
+type ChatApi = typeof chatApi;
+type ChatHandlers = {
+  [M in keyof ChatApi]: (
+    input: z.infer<ChatApi[M]['input']>,
+  ) => Promise<z.infer<ChatApi[M]['output']>> | z.infer<ChatApi[M]['output']>;
+};
+
+export function chatHandlers(db: Db, host: ChatHost, modelsDir: string): ChatHandlers {
+  return {
+    'llm.models': () => ({
+      folder: modelsDir,
+      models: listModels(modelsDir, { machine: machineFacts() }).map((m) => ({
+        ...m,
+        header: m.header && { ...m.header },
+      })),
+      recommended: [...RECOMMENDED_MODELS],
+    }),
+    'llm.add': (input) => {
+      try {
+        return addModel(modelsDir, input.path, { machine: machineFacts() });
+      } catch (err) {
+        throw new UserError((err as Error).message);
+      }
+    },
+    'llm.status': () => host.status(),
+    'llm.load': (input) =>
+      host.load(input.path, {
+        ...(input.gpu ? { gpu: input.gpu === 'cpu' ? false : input.gpu } : {}),
+        ...(input.contextSize ? { contextSize: input.contextSize } : {}),
+      }),
+    'llm.unload': () => host.unload(),
+    'chat.list': () => listConversations(db),
+    'chat.create': (input) =>
+      createConversation(db, {
+        title: input.title,
+        template: input.template,
+        grounding: input.grounding,
+        systemPrompt: input.systemPrompt,
+        options: { tone: input.tone, language: input.language },
+      }),
+    'chat.get': (input) => {
+      const conversation = getConversation(db, input.conversationId);
+      if (!conversation) throw new UserError(`no conversation ${input.conversationId}`);
+      return { conversation, messages: listMessages(db, input.conversationId) };
+    },
+    'chat.delete': (input) => ({ deleted: deleteConversation(db, input.conversationId) }),
+    'chat.send': (input) => host.send(input.conversationId, input.text, input.mode),
+    'chat.stop': (input) => ({ stopped: host.stop(input.streamId) }),
+    'chat.saveToCampaign': (input) => {
+      try {
+        return saveToCampaign(db, input.messageId, input.campaign);
+      } catch (err) {
+        throw new UserError((err as Error).message);
+      }
+    },
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * The marketing-copy chat behind the API: one local model in its own process (LlmRuntime), conversations
+ * persisted in the workspace, replies streamed as events. Each turn's prompt is the template's system prompt
+ * plus fresh grounding facts (a stable prefix, so llama.cpp reuses its KV cache), the kept history, and the
+ * new request; history that does not fit is trimmed explicitly and the reply records how many turns went.
+ */
+import { basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Db } from '../db/workspace.ts';
+import { UserError } from '../jobs/context.ts';
+import { customerGrounding, productGrounding, segmentGrounding } from '../llm/grounding.ts';
+import { buildPrompt, clampToLimit, fitHistory } from '../llm/prompts.ts';
+import type { LlmChatTurn, LlmGpu, LlmInfo, LlmModelInfo } from '../llm/protocol.ts';
+import { LlmError, LlmRuntime } from '../llm/runtime.ts';
+import {
+  appendMessage,
+  getConversation,
+  listMessages,
+  truncateAfter,
+  type ChatGrounding,
+  type ChatMessage,
+  type Conversation,
+} from './store.ts';
+
+export type ChatEvent =
+  | { type: 'chat'; streamId: string; conversationId: number; event: 'start'; userMessage: ChatMessage | null }
+  | { type: 'chat'; streamId: string; conversationId: number; event: 'chunk'; text: string }
+  | { type: 'chat'; streamId: string; conversationId: number; event: 'done'; message: ChatMessage }
+  | { type: 'chat'; streamId: string; conversationId: number; event: 'error'; message: string };
+
+export interface ChatHostOptions {
+  gpu?: LlmGpu;
+  threads?: number;
+  contextSize?: number;
+}
+
+export interface LlmStatus {
+  model: (LlmModelInfo & { name: string }) | null;
+  backend: LlmInfo['backend'] | null;
+  deviceNames: string[];
+  busy: boolean;
+  /** Why the model process last died, when it did; the next call restarts it. */
+  lastCrash: string | null;
+}
+
+export type SendMode = 'send' | 'regenerate' | 'edit';
+
+/** Tokens for text we cannot hand to the tokenizer cheaply: CJK runs ~1 token per character, other text ~1 per 3.5 characters. */
+export function estimateTokens(text: string): number {
+  const cjk = text.match(/[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]/g)?.length ?? 0;
+  return Math.ceil(cjk + (text.length - cjk) / 3.5);
+}
+
+export class ChatHost {
+  private runtime: LlmRuntime | null = null;
+  private modelPath: string | null = null;
+  private info: LlmInfo | null = null;
+  private streams = new Map<string, AbortController>();
+  private nextStream = 0;
+  private readonly db: Db;
+  private readonly options: ChatHostOptions;
+  private readonly emit: (event: ChatEvent) => void;
+
+  constructor(db: Db, options: ChatHostOptions, emit: (event: ChatEvent) => void) {
+    this.db = db;
+    this.options = options;
+    this.emit = emit;
+  }
+
+  status(): LlmStatus {
+    const loaded = this.runtime?.loaded ?? null;
+    return {
+      model: loaded ? { ...loaded, name: basename(loaded.path) } : null,
+      backend: loaded ? (this.info?.backend ?? null) : null,
+      deviceNames: this.info?.deviceNames ?? [],
+      busy: this.streams.size > 0,
+      lastCrash: this.runtime?.lastCrash?.reason ?? null,
+    };
+  }
+
+  async load(path: string, overrides: { gpu?: LlmGpu; contextSize?: number } = {}): Promise<LlmStatus> {
+    if (!existsSync(path)) throw new UserError(`no model file at ${path}`);
+    this.runtime ??= new LlmRuntime({
+      gpu: this.options.gpu ?? 'auto',
+      contextSize: this.options.contextSize ?? 4096,
+      ...(this.options.threads ? { threads: this.options.threads } : {}),
+    });
+    try {
+      await this.runtime.load(path, overrides);
+      this.info = await this.runtime.info();
+    } catch (err) {
+      if (err instanceof LlmError) throw new UserError(`cannot load ${basename(path)}: ${err.message}`);
+      throw err;
+    }
+    this.modelPath = path;
+    return this.status();
+  }
+
+  async unload(): Promise<LlmStatus> {
+    await this.runtime?.unload();
+    this.modelPath = null;
+    return this.status();
+  }
+
+  /**
+   * Starts a reply and returns at once; text arrives as 'chunk' events, then 'done' (the stored reply) or 'error'.
+   * 'regenerate' replaces the last reply; 'edit' replaces the last user message (and its reply) with `text`.
+   */
+  send(conversationId: number, text: string | undefined, mode: SendMode): { streamId: string } {
+    const conversation = getConversation(this.db, conversationId);
+    if (!conversation) throw new UserError(`no conversation ${conversationId}`);
+    if (!this.runtime || !this.modelPath) throw new UserError('no model is loaded: add a GGUF model and load it first');
+    if (this.streams.size > 0) throw new UserError('the model is still answering; stop it or wait');
+    // Facts are read now, so a grounding that no longer matches anything is refused before anything is stored.
+    const grounding = this.grounding(conversation.grounding);
+    const messages = listMessages(this.db, conversationId);
+    const lastUser = messages.findLast((m) => m.role === 'user');
+    let request: string;
+    let userMessage: ChatMessage | null = null;
+    if (mode === 'regenerate') {
+      if (!lastUser) throw new UserError('nothing to regenerate yet');
+      truncateAfter(this.db, conversationId, lastUser.id);
+      request = lastUser.text;
+    } else {
+      if (!text?.trim()) throw new UserError('the message is empty');
+      if (mode === 'edit') {
+        if (!lastUser) throw new UserError('no message to edit yet');
+        truncateAfter(this.db, conversationId, lastUser.id - 1);
+      }
+      userMessage = appendMessage(this.db, conversationId, 'user', text);
+      request = text;
+    }
+    const history = listMessages(this.db, conversationId)
+      .filter((m) => m.id < (userMessage?.id ?? lastUser!.id))
+      .map((m): LlmChatTurn => ({ role: m.role, text: m.text }));
+
+    const streamId = `chat-${++this.nextStream}`;
+    const abort = new AbortController();
+    this.streams.set(streamId, abort);
+    this.emit({ type: 'chat', streamId, conversationId, event: 'start', userMessage });
+    void this.reply(conversation, grounding, request, history, streamId, abort.signal);
+    return { streamId };
+  }
+
+  stop(streamId: string): boolean {
+    const stream = this.streams.get(streamId);
+    stream?.abort();
+    return stream !== undefined;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.streams.values()) s.abort();
+    await this.runtime?.close();
+    this.runtime = null;
+  }
+
+  private async reply(
+    conversation: Conversation,
+    grounding: string,
+    request: string,
+    history: LlmChatTurn[],
+    streamId: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const conversationId = conversation.id;
+    try {
+      const runtime = this.runtime!;
+      // A crash took the model with it: the runtime restarts its process, we bring the model back.
+      if (!runtime.loaded && this.modelPath) {
+        await runtime.load(this.modelPath);
+        this.info = await runtime.info();
+      }
+      const built = conversation.template
+        ? buildPrompt({
+            template: conversation.template,
+            tone: conversation.options.tone,
+            language: conversation.options.language,
+            grounding,
+            request,
+          })
+        : { system: grounding, user: request, maxTokens: 512, charLimit: null };
+      const system = conversation.systemPrompt
+        ? [conversation.systemPrompt, grounding].filter(Boolean).join('\n\n')
+        : built.system;
+      const contextSize = runtime.loaded?.contextSize ?? this.options.contextSize ?? 4096;
+      const fit = fitHistory({
+        system,
+        user: built.user,
+        history,
+        contextSize,
+        reserve: built.maxTokens,
+        countTokens: estimateTokens,
+      });
+      if (fit.overflow) {
+        throw new UserError(
+          `the grounding and request (~${fit.promptTokens} tokens) leave no room for a reply in a ${contextSize}-token context; shorten the request or load the model with a larger context`,
+        );
+      }
+      const started = performance.now();
+      let firstToken: number | null = null;
+      const result = await runtime.chat(built.user, {
+        system,
+        history: fit.history,
+        maxTokens: built.maxTokens,
+        signal,
+        onChunk: (text) => {
+          firstToken ??= performance.now();
+          this.emit({ type: 'chat', streamId, conversationId, event: 'chunk', text });
+        },
+      });
+      const ended = performance.now();
+      const decodeSeconds = (ended - (firstToken ?? ended)) / 1000;
+      const text = built.charLimit !== null ? clampToLimit(result.text, built.charLimit) : result.text;
+      const message = appendMessage(this.db, conversationId, 'assistant', text, {
+        tokens: result.tokens,
+        tokensPerSecond: result.tokens > 1 && decodeSeconds > 0 ? (result.tokens - 1) / decodeSeconds : null,
+        timeToFirstTokenMs: firstToken === null ? null : Math.round(firstToken - started),
+        stopReason: result.stopReason,
+        ...(fit.trimmed.length ? { trimmedTurns: fit.trimmed.length } : {}),
+      });
+      // The stream ends before its last event goes out, so a listener may send the next message at once.
+      this.streams.delete(streamId);
+      this.emit({ type: 'chat', streamId, conversationId, event: 'done', message });
+    } catch (err) {
+      this.streams.delete(streamId);
+      const reason = err instanceof LlmError && err.llamaLog.length ? ` (${err.llamaLog.at(-1)})` : '';
+      this.emit({
+        type: 'chat',
+        streamId,
+        conversationId,
+        event: 'error',
+        message: `${(err as Error).message}${reason}`,
+      });
+    }
+  }
+
+  private grounding(g: ChatGrounding | null): string {
+    if (!g) return '';
+    try {
+      if ('segment' in g) return segmentGrounding(this.db, g.segment).text;
+      if ('product' in g) return productGrounding(this.db, g.product).text;
+    } catch (err) {
+      // The grounding modules say RangeError for "no such segment/product": the user's choice, not a fault.
+      if (err instanceof RangeError) throw new UserError(err.message);
+      throw err;
+    }
+    const id = this.db.prepare('SELECT id FROM customers WHERE external_id = ?').pluck().get(g.customer) as
+      number | undefined;
+    if (id === undefined) throw new UserError(`no customer "${g.customer}" in this workspace`);
+    return customerGrounding(this.db, id).text;
+  }
+}

@@ -10,6 +10,7 @@ import { aggregateBgnbd, expectedPurchases, fitBgnbd, probabilityAlive } from '.
 import { customerLifetimeValue, expectedAverageProfit, fitGammaGamma, UNITS_PER_MONTH } from './clv/gamma-gamma.ts';
 import { customerSummary, parseDay, type TimeUnit } from './clv/summary.ts';
 import { computeRfm, DEFAULT_SEGMENT_RULES as DEFAULT_ORDER, type SegmentRule } from './rfm.ts';
+import { storeRfmScores } from './rfm-scores.ts';
 
 export interface ClvParams {
   /** Last day of the calibration period, `YYYY-MM-DD` (inclusive). */
@@ -250,11 +251,12 @@ export async function runRfm(db: Db, params: RfmParams, ctx: JobContext): Promis
   if (params.windowDays !== undefined && !(Number.isInteger(params.windowDays) && params.windowDays > 0)) {
     throw new UserError('windowDays must be a positive whole number of days');
   }
-  return recorded<RfmJobResult>(db, 'rfm', params, () => {
+  return recorded<RfmJobResult>(db, 'rfm', params, (runId) => {
     const t0 = performance.now();
     ctx.progress(0, 1, 'scoring customers');
     const rfm = computeRfm(db, params);
     ctx.throwIfCancelled();
+    storeRfmScores(db, runId, rfm.customers);
     const bySegment = new Map<string, RfmSegmentSummary>();
     for (const rule of params.rules ?? DEFAULT_ORDER) {
       if (!bySegment.has(rule.segment))

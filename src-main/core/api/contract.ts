@@ -230,6 +230,34 @@ export const recommendForInputSchema = z
     'give one of a customer, an also-bought SKU or a segment',
   );
 
+/** One page of an RFM run's customers, sorted and filtered in SQL (the Segments view's drill-down). */
+export const rfmCustomersInputSchema = z.object({
+  runId: z.number().int().optional(),
+  segment: z.string().min(1).optional(),
+  sort: z.enum(['monetary', 'frequency', 'recency', 'score']).default('monetary'),
+  descending: z.boolean().default(true),
+  offset: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(1000).default(50),
+});
+
+const rfmCustomersPageSchema = z.object({
+  runId: z.number().int().nullable(),
+  total: z.number().int(),
+  rows: z.array(
+    z.object({
+      externalId: z.string(),
+      segment: z.string(),
+      r: z.number().int(),
+      f: z.number().int(),
+      m: z.number().int(),
+      recencyDays: z.number(),
+      frequency: z.number(),
+      monetary: z.number(),
+      city: z.string().nullable(),
+    }),
+  ),
+});
+
 const empty = z.object({});
 const jobRef = z.object({ jobId: z.string() });
 
@@ -260,6 +288,7 @@ export const api = {
   },
   'analysis.clv': { input: clvInputSchema, output: jobRef },
   'analysis.rfm': { input: rfmInputSchema, output: jobRef },
+  'segments.customers': { input: rfmCustomersInputSchema, output: rfmCustomersPageSchema },
   'analysis.runs': { input: z.object({ kind: z.string().optional() }), output: z.array(analysisRunSchema) },
   'analysis.result': { input: z.object({ runId: z.number().int() }), output: z.unknown() },
   'analysis.cluster': { input: clusterInputSchema, output: jobRef },

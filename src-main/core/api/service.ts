@@ -20,6 +20,7 @@ import { workspaceStats } from '../stats/stats.ts';
 import { previewImport } from '../import/preview.ts';
 import { listImportRuns, listImportErrors } from '../import/runs.ts';
 import { analysisResult, listAnalysisRuns } from '../analytics/runs.ts';
+import { rfmCustomersPage } from '../analytics/rfm-scores.ts';
 import { ChatHost, type ChatEvent, type ChatHostOptions } from '../chat/host.ts';
 import { chatHandlers } from '../chat/handlers.ts';
 import { defaultModelsDir } from '../llm/models.ts';
@@ -128,6 +129,7 @@ export class WorkbenchService {
       'sample.start': (input) => ({ jobId: jobs.start('sample', input, 'customers').id }),
       'analysis.clv': (input) => ({ jobId: jobs.start('clv', input, 'steps').id }),
       'analysis.rfm': (input) => ({ jobId: jobs.start('rfm', input, 'steps').id }),
+      'segments.customers': (input) => rfmCustomersPage(db, input),
       'analysis.runs': (input) => listAnalysisRuns(db, input.kind),
       'analysis.result': (input) => {
         const result = analysisResult(db, input.runId);

@@ -258,6 +258,21 @@ CREATE TABLE review_insights (
   created_at  INTEGER NOT NULL
 ) STRICT;
 
+-- Per-customer RFM scores of a run, so segment drill-downs page and sort in SQL instead of in memory.
+CREATE TABLE rfm_scores (
+  run_id      INTEGER NOT NULL REFERENCES analysis_runs(id) ON DELETE CASCADE,
+  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  segment     TEXT NOT NULL,
+  r           INTEGER NOT NULL,
+  f           INTEGER NOT NULL,
+  m           INTEGER NOT NULL,
+  recency_days INTEGER NOT NULL,
+  frequency   INTEGER NOT NULL,
+  monetary    REAL NOT NULL,
+  PRIMARY KEY (run_id, customer_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX rfm_scores_segment ON rfm_scores(run_id, segment, monetary);
+
 CREATE TABLE product_copy (
   product_id  INTEGER PRIMARY KEY REFERENCES products(id) ON DELETE CASCADE,
   copy        TEXT NOT NULL,  -- JSON: description, selling points

@@ -5,14 +5,14 @@
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WorkbenchService } from './core/api/service.ts';
+import { WorkspaceHost } from './core/workspaces/host.ts';
 import { setJobWorkerUrl } from './core/jobs/runner.ts';
 import { serveAppRequest } from './electron/app-protocol.ts';
 import { CALL_CHANNEL, EVENT_CHANNEL, PICK_FILE_CHANNEL } from './electron/channels.ts';
 import { assertTrustedSender, guardIpc } from './electron/ipc-guard.ts';
 import { APP_SCHEME, APP_URL, isAllowedNavigation, windowOpenDecision, type TrustedOrigins } from './electron/trust.ts';
 import { createWindowOptions, IMPORT_FILE_FILTERS } from './electron/window.ts';
-import { chooseWorkspace, rememberWorkspace, SAMPLE_CUSTOMERS } from './electron/workspaces.ts';
+import { chooseWorkspace, rememberWorkspace, SAMPLE_CUSTOMERS, workspacesDir } from './electron/workspaces.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererDir = join(here, '../renderer');
@@ -27,10 +27,10 @@ protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
 ]);
 
-let service: WorkbenchService | null = null;
+let service: WorkspaceHost | null = null;
 let unsubscribe: (() => void) | null = null;
 
-function currentService(): WorkbenchService {
+function currentService(): WorkspaceHost {
   if (!service) throw new Error('no workspace is open');
   return service;
 }
@@ -38,13 +38,18 @@ function currentService(): WorkbenchService {
 async function openWorkspace(): Promise<void> {
   const userData = app.getPath('userData');
   const choice = chooseWorkspace(userData);
-  service = new WorkbenchService(choice.path, { modelsDir: join(userData, 'models') });
+  // The host owns the open workspace and switches between those in the workspaces folder (Workspaces view).
+  service = new WorkspaceHost({
+    folder: workspacesDir(userData),
+    initial: choice.path,
+    serviceOptions: { modelsDir: join(userData, 'models') },
+    onOpened: (path) => rememberWorkspace(userData, path),
+  });
   unsubscribe = service.onEvent((event) => {
     for (const win of BrowserWindow.getAllWindows()) {
       if (!win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, event);
     }
   });
-  rememberWorkspace(userData, choice.path);
   if (choice.isSample) {
     // First launch, or a sample generation that never finished: (re)build the sample shop.
     const stats = (await service.call('stats.get', {})) as { customers: number };

@@ -4,6 +4,11 @@ import { runRfm } from '../src-main/core/analytics/jobs.ts';
 import { KEEP_SCORED_RUNS, rfmCustomersPage } from '../src-main/core/analytics/rfm-scores.ts';
 import { computeRfm } from '../src-main/core/analytics/rfm.ts';
 import { generateSampleShop } from '../src-main/core/sample/index.ts';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { exportSegment } from '../src-main/core/reports/segment-export.ts';
+import { CancelledError } from '../src-main/core/jobs/context.ts';
 import { tempWorkspace, testContext } from './helpers/workspace.ts';
 
 let ws: ReturnType<typeof tempWorkspace>;
@@ -60,5 +65,53 @@ describe('RFM drill-down', () => {
     expect(
       rfmCustomersPage(ws.db, { runId: ids[0]!, sort: 'score', descending: true, offset: 0, limit: 5 }).total,
     ).toBe(0);
+  });
+});
+
+describe('segment export', () => {
+  it('writes a segment to CSV with a BOM, one line per customer, formulas neutralized', async () => {
+    const run = await runRfm(ws.db, {}, testContext(ws.path));
+    const biggest = [...run.segments].sort((a, b) => b.customers - a.customers)[0]!;
+    // A city an attacker could have put in an import: it must not run as a formula in the merchant's spreadsheet.
+    const member = ws.db
+      .prepare('SELECT customer_id FROM rfm_scores WHERE run_id = ? AND segment = ? LIMIT 1')
+      .pluck()
+      .get(run.runId, biggest.segment) as number;
+    ws.db.prepare('UPDATE customers SET city = \'=HYPERLINK("http://x")\' WHERE id = ?').run(member);
+
+    const out = join(ws.dir, 'seg.csv');
+    const result = await exportSegment(ws.db, { segment: biggest.segment, format: 'csv', out }, testContext(ws.path));
+    expect(result).toMatchObject({ path: out, rows: biggest.customers, runId: run.runId });
+    const text = readFileSync(out, 'utf8');
+    expect(text.startsWith('\uFEFFcustomer_id,segment,')).toBe(true);
+    const lines = text.trimEnd().split('\r\n');
+    expect(lines).toHaveLength(biggest.customers + 1);
+    expect(text).toContain(`"'=HYPERLINK(""http://x"")"`);
+    expect(lines.slice(1).every((l) => l.split(',')[1] === biggest.segment)).toBe(true);
+  });
+
+  it('writes XLSX that a spreadsheet library reads back, and a cancelled export leaves no file', async () => {
+    const out = join(ws.dir, 'all.xlsx');
+    const result = await exportSegment(ws.db, { format: 'xlsx', out }, testContext(ws.path));
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(out);
+    const sheet = wb.worksheets[0]!;
+    expect(sheet.rowCount).toBe(result.rows + 1);
+    expect(sheet.getRow(1).getCell(1).value).toBe('customer_id');
+    expect(typeof sheet.getRow(2).getCell(8).value).toBe('number');
+
+    const big = join(ws.dir, 'cancelled.csv');
+    const before = readdirSync(ws.dir).length;
+    await expect(exportSegment(ws.db, { format: 'csv', out: big }, testContext(ws.path, 0))).rejects.toBeInstanceOf(
+      CancelledError,
+    );
+    expect(existsSync(big)).toBe(false);
+    expect(readdirSync(ws.dir).length).toBe(before);
+  });
+
+  it('refuses a segment with no customers, naming it', async () => {
+    await expect(exportSegment(ws.db, { segment: 'Nobody', format: 'csv' }, testContext(ws.path))).rejects.toThrow(
+      /no customers in segment "Nobody"/,
+    );
   });
 });

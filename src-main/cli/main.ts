@@ -11,7 +11,9 @@ import { ApiError } from '../core/api/service.ts';
 import { registerAnalyze } from './commands/analyze.ts';
 import { registerChat } from './commands/chat.ts';
 import { registerModel } from './commands/model.ts';
+import { registerTasks } from './commands/tasks.ts';
 import { registerRecommend } from './commands/recommend.ts';
+import { registerReport } from './commands/report.ts';
 import { printImportResult, printPreview, printStats } from './format.ts';
 import { CliError, collect, jobOutcome, parsePairs, print, runJob, userErrorNames, withService } from './shared.ts';
 
@@ -101,6 +103,8 @@ export function buildProgram(): Command {
   registerRecommend(program);
   registerChat(program);
   registerModel(program);
+  registerTasks(program);
+  registerReport(program);
 
   program
     .command('serve')

@@ -5,10 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WorkbenchService } from '../core/api/service.ts';
 import type { ChatHostOptions } from '../core/chat/host.ts';
+import { WorkspaceHost } from '../core/workspaces/host.ts';
 import { UserError } from '../core/jobs/context.ts';
 import { startServer } from '../server/server.ts';
 
@@ -54,9 +54,14 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
   }
   const dbPath = resolve(opts.db);
   const isNew = !existsSync(dbPath);
-  const service = new WorkbenchService(dbPath, {
-    ...(opts.modelsDir ? { modelsDir: resolve(opts.modelsDir) } : {}),
-    ...(opts.llm ? { llm: opts.llm } : {}),
+  // The workspace's folder is where the Workspaces view lists, opens and creates others.
+  const service = new WorkspaceHost({
+    folder: dirname(dbPath),
+    initial: dbPath,
+    serviceOptions: {
+      ...(opts.modelsDir ? { modelsDir: resolve(opts.modelsDir) } : {}),
+      ...(opts.llm ? { llm: opts.llm } : {}),
+    },
   });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {

@@ -6,11 +6,13 @@
  *   POST /api/call/:method    JSON in, JSON out (contract validation in the service)
  *   GET  /api/events          server-sent events: job progress
  *   POST /api/upload?name=F   raw body to a temp file → {path}
+ *   GET  /api/report/:jobId   the file a finished report job wrote (attachment)
  *   GET  /*                   the built renderer (SPA fallback to index.html)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ServerEvent } from '../core/api/contract.ts';
+import type { JobState, ServerEvent } from '../core/api/contract.ts';
+import { DownloadError, sendReportFile } from './download.ts';
 import { toApiErrorBody, type ApiErrorCode } from './errors.ts';
 import { isAllowedHost, isAllowedOrigin, newToken, setSecurityHeaders, tokenCookie, tokenSource } from './security.ts';
 import { serveStatic } from './static.ts';
@@ -186,6 +188,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         return sendJson(res, 200, { path });
       } catch (err) {
         return sendError(res, err, err instanceof UploadTooLargeError ? { Connection: 'close' } : {});
+      }
+    }
+    const report = /^\/api\/report\/([^/]+)$/.exec(url.pathname);
+    if (report) {
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return sendError(res, new HttpError(405, 'invalid_input', 'use GET'));
+      try {
+        const job = (await opts.service.call('jobs.get', { jobId: decodeURIComponent(report[1] ?? '') })) as JobState;
+        return sendReportFile(job, req, res);
+      } catch (err) {
+        if (err instanceof DownloadError)
+          return sendError(res, new HttpError(err.status, err.status === 404 ? 'not_found' : 'rejected', err.message));
+        return sendError(res, err);
       }
     }
     return sendError(res, new HttpError(404, 'not_found', `no route ${url.pathname}`));

@@ -174,6 +174,56 @@ export function registerAnalyze(program: Command): void {
     );
 
   analyze
+    .command('classify')
+    .description("customer classes: by default each customer's next preferred category, or a customers column")
+    .requiredOption('--db <file>', 'workspace file')
+    .option('--as-of <date>', 'last day of known history (YYYY-MM-DD; default: the day of the latest sale)')
+    .addOption(
+      new Option('--target <name>', 'what to predict')
+        .choices(['preferred-category', 'gender', 'ageGroup', 'city', 'country', 'occupation'])
+        .default('preferred-category'),
+    )
+    .addOption(new Option('--model <name>', 'classifier').choices(['logistic', 'tree', 'mlp']).default('logistic'))
+    .option('--horizon-days <n>', 'preferred category: days of purchases that define it', int, 90)
+    .option('--seed <n>', 'random seed', int, 0)
+    .option('--json', 'print JSON')
+    .action(
+      async (o: {
+        db: string;
+        asOf?: string;
+        target: 'preferred-category' | 'gender' | 'ageGroup' | 'city' | 'country' | 'occupation';
+        model: 'logistic' | 'tree' | 'mlp';
+        horizonDays: number;
+        seed: number;
+        json?: boolean;
+      }) => {
+        await runJobCommand(
+          o.db,
+          'analysis.classify',
+          { asOf: o.asOf, target: o.target, model: o.model, horizonDays: o.horizonDays, seed: o.seed },
+          !!o.json,
+          (r) => {
+            const m = r.metrics as { accuracy: number; macroF1: number };
+            const b = r.baseline as { majority: number; history: number | null };
+            const imp = (r.importances as { feature: string; mean: number }[]).slice().sort((x, y) => y.mean - x.mean);
+            console.log(`classify ${String(r.target)} with ${String(r.model)} (held-out, time-based)`);
+            console.log(`model      accuracy ${m.accuracy.toFixed(4)}  macroF1 ${m.macroF1.toFixed(4)}`);
+            console.log(
+              `baseline   majority ${b.majority.toFixed(4)}${b.history === null ? '' : `  same-as-before ${b.history.toFixed(4)}`}`,
+            );
+            console.log(
+              `top features ${imp
+                .slice(0, 5)
+                .map((i) => `${i.feature} ${i.mean.toFixed(3)}`)
+                .join(', ')}`,
+            );
+            console.log(`stored as analysis run ${String(r.runId)}`);
+          },
+        );
+      },
+    );
+
+  analyze
     .command('next-action')
     .description('next action in a browse session (Markov order 1 or 2 with backoff), tested after a time cut-off')
     .requiredOption('--db <file>', 'workspace file')

@@ -32,6 +32,7 @@ export function registerRecommend(program: Command): void {
     .option('--also-bought <sku>', 'customers who bought this product also bought')
     .option('--segment <name>', 'what to promote to an RFM segment, e.g. "At Risk"')
     .option('--n <n>', 'list length', int, 10)
+    .addOption(new Option('--algo <name>', 'model fitted on the orders').choices(['item-knn', 'als']))
     .option('--json', 'print JSON')
     .action(
       async (o: {
@@ -40,6 +41,7 @@ export function registerRecommend(program: Command): void {
         alsoBought?: string;
         segment?: string;
         n: number;
+        algo?: 'item-knn' | 'als';
         json?: boolean;
       }) => {
         if (!o.db) throw new CliError('--db is required');
@@ -54,6 +56,7 @@ export function registerRecommend(program: Command): void {
             alsoBought: o.alsoBought,
             segment: o.segment,
             n: o.n,
+            algo: o.algo,
           });
           const r = jobOutcome<RecommendList>(await runJob(s, jobId));
           print(!!o.json, r, () => {
@@ -75,13 +78,14 @@ export function registerRecommend(program: Command): void {
     )
     .requiredOption('--db <file>', 'workspace file')
     .addOption(
-      new Option('--algo <name>', 'rating model').choices([
+      new Option('--algo <name>', 'rating model; with --implicit: item-knn (default) or als').choices([
         'baseline',
         'user-knn',
         'item-knn',
         'svd',
         'svdpp',
         'blend',
+        'als',
       ]),
     )
     .addOption(new Option('--sim <name>', 'kNN similarity').choices(['cosine', 'msd', 'pearson', 'pearson-baseline']))
@@ -94,17 +98,31 @@ export function registerRecommend(program: Command): void {
     )
     .option('--cutoff <date>', 'time split: purchases from this day (YYYY-MM-DD) are the test set')
     .option('--neighbours <n>', 'implicit item-kNN neighbours kept per item', int)
+    .option('--factors <n>', 'implicit ALS latent factors (default 64)', int)
+    .option('--regularization <x>', 'implicit ALS λ (default 200)', Number.parseFloat)
+    .option('--alpha <x>', 'implicit ALS confidence α: c = 1 + α·purchases (default 40)', Number.parseFloat)
+    .option('--iterations <n>', 'implicit ALS iterations (default 15)', int)
     .option('--seed <n>', 'random seed', int, 0)
     .option('--json', 'print JSON')
     .action(async (o: Record<string, unknown>) => {
       await withService(o.db as string, true, async (s) => {
+        const alsOnly = ['factors', 'regularization', 'alpha', 'iterations'].filter((k) => o[k] !== undefined);
         if (o.implicit) {
+          if (o.algo !== undefined && o.algo !== 'item-knn' && o.algo !== 'als') {
+            throw new CliError('with --implicit, --algo is item-knn or als');
+          }
+          if (o.algo !== 'als' && alsOnly.length > 0) throw new CliError(`--${alsOnly[0]} needs --algo als`);
           const { jobId } = await s.invoke('recommend.implicitEval', {
             split: o.split as 'leave-last-out' | 'time',
             cutoff: o.cutoff as string | undefined,
             k: (o.k as number | undefined) ?? 10,
             neighbours: o.neighbours as number | undefined,
             seed: o.seed as number,
+            algo: o.algo as 'item-knn' | 'als' | undefined,
+            factors: o.factors as number | undefined,
+            regularization: o.regularization as number | undefined,
+            alpha: o.alpha as number | undefined,
+            iterations: o.iterations as number | undefined,
           });
           const r = jobOutcome<Record<string, Record<string, number>>>(await runJob(s, jobId));
           print(!!o.json, r, () => {
@@ -119,6 +137,7 @@ export function registerRecommend(program: Command): void {
           return;
         }
         if (!o.algo) throw new CliError('--algo is required (or --implicit)');
+        if (o.algo === 'als' || alsOnly.length > 0) throw new CliError('ALS is an implicit model: add --implicit');
         const { jobId } = await s.invoke('recommend.eval', {
           algo: o.algo as 'svd',
           sim: o.sim as 'msd' | undefined,

@@ -101,6 +101,35 @@ export type LlmStatusInfo = z.infer<typeof llmStatusSchema>;
 
 const gpuSchema = z.enum(['auto', 'cuda', 'vulkan', 'metal', 'cpu']);
 
+export const personaRecordSchema = z.object({
+  scope: z.enum(['segment', 'customer']),
+  subject: z.string(),
+  persona: z.object({
+    name: z.string(),
+    portrait: z.string(),
+    motivations: z.array(z.string()),
+    preferredChannels: z.array(z.string()),
+    offersToTry: z.array(z.string()),
+    risks: z.array(z.string()),
+  }),
+  model: z.string(),
+  createdAt: z.number(),
+});
+export type PersonaRecordInfo = z.infer<typeof personaRecordSchema>;
+
+const reviewInsightSchema = z.object({
+  reviewId: z.number().int(),
+  sentiment: z.number(),
+  aspects: z.array(z.string()),
+  summary: z.string(),
+  reply: z.string().nullable(),
+  model: z.string(),
+  createdAt: z.number(),
+});
+
+const taskLanguage = z.enum(['zh', 'en']).default('zh');
+const jobRef = z.object({ jobId: z.string() });
+
 export const chatApi = {
   'llm.models': {
     input: z.object({}),
@@ -121,6 +150,29 @@ export const chatApi = {
     output: llmStatusSchema,
   },
   'llm.unload': { input: z.object({}), output: llmStatusSchema },
+  /** Structured work on the loaded model, run as jobs (progress, cancel); results are stored in the workspace. */
+  'llm.persona': {
+    input: z
+      .object({ segment: z.string().min(1).optional(), customer: z.string().min(1).optional(), language: taskLanguage })
+      .refine((v) => (v.segment === undefined) !== (v.customer === undefined), 'give a segment or a customer'),
+    output: jobRef,
+  },
+  'llm.reviews': {
+    input: z.object({ limit: z.number().int().min(1).optional(), language: z.enum(['zh', 'en']).optional() }),
+    output: jobRef,
+  },
+  'llm.productCopy': { input: z.object({ product: z.string().min(1), language: taskLanguage }), output: jobRef },
+  'llm.personas': { input: z.object({}), output: z.array(personaRecordSchema) },
+  'llm.reviewInsights': {
+    input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }),
+    output: z.object({
+      reviews: z.number().int(),
+      analyzed: z.number().int(),
+      meanSentiment: z.number().nullable(),
+      aspects: z.array(z.object({ aspect: z.string(), reviews: z.number().int() })),
+      latest: z.array(reviewInsightSchema),
+    }),
+  },
   'chat.list': {
     input: z.object({}),
     output: z.array(conversationSchema.extend({ messages: z.number().int() })),

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { importKinds } from '../import/fields.ts';
 import { apiErrorCodes } from './error-codes.ts';
+import { reportFormats, reportLangs, reportSections } from '../reports/sections.ts';
 import { chatApi, chatEventSchema } from './contract-chat.ts';
 
 export { apiErrorCodes, type ApiErrorCode } from './error-codes.ts';
@@ -94,6 +95,33 @@ export const statsSchema = z.object({
   lastOrderAt: z.string().nullable(),
 });
 export type Stats = z.infer<typeof statsSchema>;
+
+const windowFiguresSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  orders: z.number().int(),
+  revenue: z.number(),
+  activeCustomers: z.number().int(),
+  averageOrderValue: z.number().nullable(),
+});
+
+export const trendSchema = z.object({
+  unit: z.enum(['month', 'week']),
+  points: z.array(
+    z.object({
+      period: z.string(),
+      orders: z.number().int(),
+      revenue: z.number(),
+      activeCustomers: z.number().int(),
+      newCustomers: z.number().int(),
+    }),
+  ),
+  repeatRate: z.number().nullable(),
+  comparison: z
+    .object({ days: z.number().int(), current: windowFiguresSchema, previous: windowFiguresSchema })
+    .nullable(),
+});
+export type Trend = z.infer<typeof trendSchema>;
 
 export const jobStateSchema = z.object({
   id: z.string(),
@@ -193,6 +221,23 @@ export const regressInputSchema = z.object({
   top: z.number().int().min(1).max(10_000).optional(),
 });
 
+export const classifyInputSchema = z.object({
+  asOf: isoDay.optional(),
+  target: z
+    .enum(['preferred-category', 'gender', 'ageGroup', 'city', 'country', 'occupation'])
+    .default('preferred-category'),
+  horizonDays: z.number().int().min(7).max(730).default(90),
+  model: z.enum(['logistic', 'tree', 'mlp']).default('logistic'),
+  seed: z.number().int().min(0).default(0),
+  C: z.number().positive().optional(),
+  maxDepth: z.number().int().min(1).max(12).optional(),
+  minSamplesLeaf: z.number().int().min(1).optional(),
+  hidden: z.number().int().min(1).max(512).optional(),
+  correlationThreshold: z.number().gt(0).max(1).optional(),
+  minClassSize: z.number().int().min(1).optional(),
+  top: z.number().int().min(1).max(10_000).optional(),
+});
+
 export const nextActionInputSchema = z.object({
   cutoff: z.string().optional(),
   order: z.union([z.literal(1), z.literal(2)]).default(2),
@@ -216,6 +261,12 @@ export const implicitEvalInputSchema = z.object({
   neighbours: z.number().int().min(1).max(10_000).optional(),
   weighting: z.enum(['cosine', 'bm25']).optional(),
   seed: z.number().int().min(0).default(0),
+  /** item-knn (default) or implicit ALS; factors … iterations apply to als only. */
+  algo: z.enum(['item-knn', 'als']).optional(),
+  factors: z.number().int().min(1).max(1024).optional(),
+  regularization: z.number().min(0).optional(),
+  alpha: z.number().min(0).optional(),
+  iterations: z.number().int().min(1).max(1000).optional(),
 });
 
 export const recommendForInputSchema = z
@@ -224,11 +275,25 @@ export const recommendForInputSchema = z
     alsoBought: z.string().min(1).optional(),
     segment: z.string().min(1).optional(),
     n: z.number().int().min(1).max(1000).default(10),
+    /** item-knn (default) or implicit ALS, fitted at call time with these settings. */
+    algo: z.enum(['item-knn', 'als']).optional(),
+    factors: z.number().int().min(1).max(1024).optional(),
+    regularization: z.number().min(0).optional(),
+    alpha: z.number().min(0).optional(),
+    iterations: z.number().int().min(1).max(1000).optional(),
   })
   .refine(
     (v) => [v.customer, v.alsoBought, v.segment].filter((x) => x !== undefined).length === 1,
     'give one of a customer, an also-bought SKU or a segment',
   );
+
+/** A report file from the stored results; the job's result holds its path (see reports/create.ts). */
+export const reportInputSchema = z.object({
+  format: z.enum(reportFormats),
+  sections: z.array(z.enum(reportSections)).optional(),
+  lang: z.enum(reportLangs).default('en'),
+  out: z.string().min(1).optional(),
+});
 
 /** One page of an RFM run's customers, sorted and filtered in SQL (the Segments view's drill-down). */
 export const rfmCustomersInputSchema = z.object({
@@ -258,6 +323,20 @@ const rfmCustomersPageSchema = z.object({
   ),
 });
 
+const workspacesSchema = z.object({
+  folder: z.string(),
+  current: z.string(),
+  workspaces: z.array(
+    z.object({
+      path: z.string(),
+      name: z.string(),
+      sizeBytes: z.number(),
+      modifiedAt: z.number().nullable(),
+      current: z.boolean(),
+    }),
+  ),
+});
+
 const empty = z.object({});
 const jobRef = z.object({ jobId: z.string() });
 
@@ -267,7 +346,21 @@ export const api = {
     input: empty,
     output: z.object({ path: z.string(), schemaVersion: z.number().int(), isSample: z.boolean() }),
   },
+  // Served by the door's WorkspaceHost (core/workspaces/host.ts), which owns the open workspace.
+  'workspaces.list': { input: empty, output: workspacesSchema },
+  'workspaces.open': { input: z.object({ path: z.string().min(1) }), output: workspacesSchema },
+  'workspaces.create': {
+    input: z.object({ name: z.string().min(1).max(80), sample: z.boolean().default(false) }),
+    output: workspacesSchema.extend({ jobId: z.string().nullable() }),
+  },
   'stats.get': { input: empty, output: statsSchema },
+  'stats.trend': {
+    input: z.object({
+      unit: z.enum(['month', 'week']).default('month'),
+      compareDays: z.number().int().min(1).max(366).default(30),
+    }),
+    output: trendSchema,
+  },
   'import.preview': { input: importOptionsSchema, output: importPreviewSchema },
   'import.start': { input: importOptionsSchema, output: jobRef },
   'import.runs': { input: empty, output: z.array(importRunSchema) },
@@ -289,6 +382,14 @@ export const api = {
   'analysis.clv': { input: clvInputSchema, output: jobRef },
   'analysis.rfm': { input: rfmInputSchema, output: jobRef },
   'segments.customers': { input: rfmCustomersInputSchema, output: rfmCustomersPageSchema },
+  'segments.export': {
+    input: z.object({
+      segment: z.string().min(1).optional(),
+      format: z.enum(['csv', 'xlsx']).default('csv'),
+      runId: z.number().int().optional(),
+    }),
+    output: jobRef,
+  },
   'analysis.runs': { input: z.object({ kind: z.string().optional() }), output: z.array(analysisRunSchema) },
   'analysis.result': { input: z.object({ runId: z.number().int() }), output: z.unknown() },
   'analysis.cluster': { input: clusterInputSchema, output: jobRef },
@@ -297,9 +398,11 @@ export const api = {
   'analysis.demand': { input: demandInputSchema, output: jobRef },
   'analysis.campaign': { input: campaignInputSchema, output: jobRef },
   'analysis.regress': { input: regressInputSchema, output: jobRef },
+  'analysis.classify': { input: classifyInputSchema, output: jobRef },
   'recommend.eval': { input: recommendEvalInputSchema, output: jobRef },
   'recommend.implicitEval': { input: implicitEvalInputSchema, output: jobRef },
   'recommend.for': { input: recommendForInputSchema, output: jobRef },
+  'report.create': { input: reportInputSchema, output: jobRef },
   'jobs.get': { input: jobRef, output: jobStateSchema },
   'jobs.list': { input: empty, output: z.array(jobStateSchema) },
   'jobs.cancel': { input: jobRef, output: z.object({ cancelled: z.boolean() }) },
@@ -312,7 +415,12 @@ export type Input<M extends Method> = z.input<Api[M]['input']>;
 export type Output<M extends Method> = z.infer<Api[M]['output']>;
 
 /** Pushed from the core to every client: job progress and completion, streamed chat replies. */
-export const serverEventSchema = z.union([z.object({ type: z.literal('job'), job: jobStateSchema }), chatEventSchema]);
+export const serverEventSchema = z.union([
+  z.object({ type: z.literal('job'), job: jobStateSchema }),
+  chatEventSchema,
+  // Another workspace was opened: views reload.
+  z.object({ type: z.literal('workspace'), path: z.string() }),
+]);
 export type ServerEvent = z.infer<typeof serverEventSchema>;
 
 export function isMethod(name: string): name is Method {

@@ -17,6 +17,7 @@ import {
 import { openWorkspace, getMeta, schemaVersion, type Db } from '../db/workspace.ts';
 import { JobRunner } from '../jobs/runner.ts';
 import { workspaceStats } from '../stats/stats.ts';
+import { workspaceTrend } from '../stats/trend.ts';
 import { previewImport } from '../import/preview.ts';
 import { listImportRuns, listImportErrors } from '../import/runs.ts';
 import { analysisResult, listAnalysisRuns } from '../analytics/runs.ts';
@@ -115,13 +116,21 @@ export class WorkbenchService {
       if (!state) throw new ApiError('not_found', `no job ${id}`);
       return state;
     };
+    const unavailable = (): never => {
+      throw new ApiError('rejected', 'switching workspaces is done by the app or browser mode, not this service');
+    };
     return {
       'workspace.info': () => ({
         path: this.dbPath,
         schemaVersion: schemaVersion(db),
         isSample: getMeta(db, 'sample_truth') !== undefined,
       }),
+      // A bare service is one workspace (the CLI's); the doors' WorkspaceHost answers these.
+      'workspaces.list': unavailable,
+      'workspaces.open': unavailable,
+      'workspaces.create': unavailable,
       'stats.get': () => workspaceStats(db),
+      'stats.trend': (input) => workspaceTrend(db, input),
       'import.preview': (input) => previewImport(db, input),
       'import.start': (input) => ({ jobId: jobs.start('import', input).id }),
       'import.runs': () => listImportRuns(db),
@@ -130,6 +139,7 @@ export class WorkbenchService {
       'analysis.clv': (input) => ({ jobId: jobs.start('clv', input, 'steps').id }),
       'analysis.rfm': (input) => ({ jobId: jobs.start('rfm', input, 'steps').id }),
       'segments.customers': (input) => rfmCustomersPage(db, input),
+      'segments.export': (input) => ({ jobId: jobs.start('segment-export', input, 'customers').id }),
       'analysis.runs': (input) => listAnalysisRuns(db, input.kind),
       'analysis.result': (input) => {
         const result = analysisResult(db, input.runId);
@@ -142,15 +152,17 @@ export class WorkbenchService {
       'analysis.demand': (input) => ({ jobId: jobs.start('demand', input, 'steps').id }),
       'analysis.campaign': (input) => ({ jobId: jobs.start('campaign', input, 'steps').id }),
       'analysis.regress': (input) => ({ jobId: jobs.start('regress', input, 'steps').id }),
+      'analysis.classify': (input) => ({ jobId: jobs.start('classify', input, 'steps').id }),
       'recommend.implicitEval': (input) => ({ jobId: jobs.start('recommend-implicit-eval', input, 'steps').id }),
       'recommend.for': (input) => ({ jobId: jobs.start('recommend-for', input, 'steps').id }),
       'recommend.eval': (input) => ({
         jobId: jobs.start('recommend-eval', { ...input, sim: input.sim?.replace('-', '_') }, 'folds').id,
       }),
+      'report.create': (input) => ({ jobId: jobs.start('report', input, 'steps').id }),
       'jobs.get': (input) => job(input.jobId),
       'jobs.list': () => jobs.list(),
       'jobs.cancel': (input) => ({ cancelled: jobs.cancel(input.jobId) }),
-      ...chatHandlers(db, this.chat, this.modelsDir),
+      ...chatHandlers(db, this.chat, this.modelsDir, jobs),
     };
   }
 }

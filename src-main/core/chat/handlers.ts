@@ -4,6 +4,8 @@ import { UserError } from '../jobs/context.ts';
 import { machineFacts } from '../llm/fit.ts';
 import { addModel, listModels, RECOMMENDED_MODELS } from '../llm/models.ts';
 import type { ChatHost } from './host.ts';
+import type { JobRunner } from '../jobs/runner.ts';
+import { readPersonas, readReviewInsights } from '../llm/tasks/index.ts';
 import {
   createConversation,
   deleteConversation,
@@ -22,8 +24,17 @@ type ChatHandlers = {
   ) => Promise<z.infer<ChatApi[M]['output']>> | z.infer<ChatApi[M]['output']>;
 };
 
-export function chatHandlers(db: Db, host: ChatHost, modelsDir: string): ChatHandlers {
+export function chatHandlers(db: Db, host: ChatHost, modelsDir: string, jobs: JobRunner): ChatHandlers {
   return {
+    'llm.persona': (input) => ({
+      jobId: jobs.startLocal('persona', input, 'steps', host.personaJob(input)).id,
+    }),
+    'llm.reviews': (input) => ({ jobId: jobs.startLocal('reviews', input, 'reviews', host.reviewsJob(input)).id }),
+    'llm.productCopy': (input) => ({
+      jobId: jobs.startLocal('product-copy', input, 'steps', host.productCopyJob(input)).id,
+    }),
+    'llm.personas': () => readPersonas(db),
+    'llm.reviewInsights': (input) => reviewInsightSummary(db, input.limit),
     'llm.models': () => ({
       folder: modelsDir,
       models: listModels(modelsDir, { machine: machineFacts() }).map((m) => ({
@@ -70,5 +81,27 @@ export function chatHandlers(db: Db, host: ChatHost, modelsDir: string): ChatHan
         throw new UserError((err as Error).message);
       }
     },
+  };
+}
+
+/** Stored review insights: how many, the mean sentiment, how often each aspect comes up, and the latest ones. */
+function reviewInsightSummary(db: Db, limit: number) {
+  const counts = db
+    .prepare(
+      'SELECT (SELECT COUNT(*) FROM reviews) AS reviews, COUNT(*) AS analyzed, AVG(sentiment) AS mean FROM review_insights',
+    )
+    .get() as { reviews: number; analyzed: number; mean: number | null };
+  const aspects = db
+    .prepare(
+      `SELECT j.value AS aspect, COUNT(*) AS reviews FROM review_insights i, json_each(i.aspects) j
+       GROUP BY j.value ORDER BY reviews DESC, aspect`,
+    )
+    .all() as { aspect: string; reviews: number }[];
+  return {
+    reviews: counts.reviews,
+    analyzed: counts.analyzed,
+    meanSentiment: counts.mean,
+    aspects,
+    latest: readReviewInsights(db, { limit }),
   };
 }

@@ -7,7 +7,9 @@
 import { basename } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Db } from '../db/workspace.ts';
-import { UserError } from '../jobs/context.ts';
+import { CancelledError, UserError } from '../jobs/context.ts';
+import type { LocalJob } from '../jobs/runner.ts';
+import { analyzeReviews, generatePersona, generateProductCopy, personaSubject } from '../llm/tasks/index.ts';
 import { customerGrounding, productGrounding, segmentGrounding } from '../llm/grounding.ts';
 import { buildPrompt, clampToLimit, fitHistory } from '../llm/prompts.ts';
 import type { LlmChatTurn, LlmGpu, LlmInfo, LlmModelInfo } from '../llm/protocol.ts';
@@ -32,6 +34,8 @@ export interface ChatHostOptions {
   gpu?: LlmGpu;
   threads?: number;
   contextSize?: number;
+  /** Reply budget of a chat without a template (templates bring their own); default 512 tokens. */
+  freeReplyTokens?: number;
 }
 
 export interface LlmStatus {
@@ -142,6 +146,65 @@ export class ChatHost {
     return { streamId };
   }
 
+  /** A persona for a segment or a customer, stored in the workspace (a job body: see JobRunner.startLocal). */
+  personaJob(request: {
+    segment?: string | undefined;
+    customer?: string | undefined;
+    language: 'zh' | 'en';
+  }): LocalJob {
+    const runtime = this.requireModel();
+    // Checked now, so a misspelt segment is refused at once rather than after the job queued.
+    personaSubject(this.db, request);
+    return async (ctx, signal) => {
+      ctx.progress(0, 1, 'writing the persona');
+      const record = await generatePersona(this.db, runtime, { ...request, signal });
+      ctx.progress(1, 1);
+      return record;
+    };
+  }
+
+  /** Review understanding over every review without an insight yet; a rerun after a cancel resumes. */
+  reviewsJob(options: { limit?: number | undefined; language?: 'zh' | 'en' | undefined }): LocalJob {
+    const runtime = this.requireModel();
+    return async (ctx, signal) => {
+      const result = await analyzeReviews(
+        this.db,
+        runtime,
+        {
+          ...(options.limit !== undefined ? { limit: options.limit } : {}),
+          ...(options.language ? { language: options.language } : {}),
+        },
+        {
+          progress: (d, t, m) => ctx.progress(d, t, m),
+          get cancelled() {
+            return ctx.cancelled;
+          },
+          signal,
+        },
+      );
+      // What was analysed before the cancel is stored; the job still reads as cancelled.
+      if (result.cancelled) throw new CancelledError();
+      return result;
+    };
+  }
+
+  productCopyJob(request: { product: string; language: 'zh' | 'en' }): LocalJob {
+    const runtime = this.requireModel();
+    return async (ctx, signal) => {
+      ctx.progress(0, 1, 'writing the product copy');
+      const record = await generateProductCopy(this.db, runtime, { ...request, signal });
+      ctx.progress(1, 1);
+      return record;
+    };
+  }
+
+  private requireModel(): LlmRuntime {
+    if (!this.runtime || !this.modelPath || !this.runtime.loaded) {
+      throw new UserError('no model is loaded: add a GGUF model and load it first');
+    }
+    return this.runtime;
+  }
+
   stop(streamId: string): boolean {
     const stream = this.streams.get(streamId);
     stream?.abort();
@@ -178,7 +241,7 @@ export class ChatHost {
             grounding,
             request,
           })
-        : { system: grounding, user: request, maxTokens: 512, charLimit: null };
+        : { system: grounding, user: request, maxTokens: this.options.freeReplyTokens ?? 512, charLimit: null };
       const system = conversation.systemPrompt
         ? [conversation.systemPrompt, grounding].filter(Boolean).join('\n\n')
         : built.system;

@@ -10,7 +10,9 @@ import { runDemand, type DemandParams } from '../analytics/demand/job.ts';
 import { runNextAction, type NextActionParams } from '../analytics/nextaction/job.ts';
 import { runChurn, type ChurnParams } from '../analytics/models/job.ts';
 import { runRegress, type RegressParams } from '../analytics/models/regress-job.ts';
+import { runClassify, type ClassifyParams } from '../analytics/models/classify-job.ts';
 import { openWorkspace } from '../db/workspace.ts';
+import { exportSegment, type SegmentExportParams } from '../reports/segment-export.ts';
 import {
   recommendFor,
   runImplicitEval,
@@ -19,6 +21,7 @@ import {
 } from '../recommend/implicit/job.ts';
 import { runRecommendEval, type RecommendEvalParams } from '../recommend/job.ts';
 import { runImport } from '../import/importer.ts';
+import { createReport, type ReportParams } from '../reports/create.ts';
 import { generateSampleShop } from '../sample/index.ts';
 import { UserError, type JobContext, type JobHandler } from './context.ts';
 
@@ -38,11 +41,14 @@ export const handlers: Record<string, JobHandler> = {
   campaign: (params, ctx) => withDb(ctx, (db) => runCampaign(db, params as CampaignParams, ctx)),
   churn: (params, ctx) => withDb(ctx, (db) => runChurn(db, params as ChurnParams, ctx)),
   regress: (params, ctx) => withDb(ctx, (db) => runRegress(db, params as RegressParams, ctx)),
+  classify: (params, ctx) => withDb(ctx, (db) => runClassify(db, params as ClassifyParams, ctx)),
   'recommend-implicit-eval': (params, ctx) =>
     withDb(ctx, (db) => runImplicitEval(db, params as ImplicitEvalParams, ctx)),
   'recommend-for': (params, ctx) => withDb(ctx, (db) => recommendFor(db, params as RecommendForParams)),
   'recommend-eval': (params, ctx) => withDb(ctx, (db) => runRecommendEval(db, params as RecommendEvalParams, ctx)),
   import: (params, ctx) => withDb(ctx, (db) => runImport(db, params as ImportOptions, ctx)),
+  'segment-export': (params, ctx) => withDb(ctx, (db) => exportSegment(db, params as SegmentExportParams, ctx)),
+  report: (params, ctx) => withDb(ctx, (db) => createReport(db, params as ReportParams, ctx)),
   sample: (params, ctx) =>
     withDb(ctx, (db) => {
       const { customers, seed } = params as { customers: number; seed: number };

@@ -8,8 +8,15 @@ import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { JobState } from '../api/contract.ts';
 import type { WorkerMessage, WorkerStart } from './protocol.ts';
+import { CancelledError, type JobContext } from './context.ts';
 
 export type JobListener = (job: JobState) => void;
+
+/**
+ * A job that must run in this thread because it drives something the thread owns (the language model's
+ * process). It shares the queue with the worker jobs, so its writes never race an import for SQLite's lock.
+ */
+export type LocalJob = (ctx: JobContext, signal: AbortSignal) => Promise<unknown>;
 
 interface Entry {
   state: JobState;
@@ -21,6 +28,8 @@ interface Entry {
   resolve: (s: JobState) => void;
   /** First progress sample after start, for an overall rate that noise does not swing. */
   rateBase: { t: number; done: number } | null;
+  local: LocalJob | null;
+  abort: AbortController | null;
 }
 
 let workerUrl: URL = new URL('./worker.ts', import.meta.url);
@@ -46,7 +55,12 @@ export class JobRunner {
     return () => this.listeners.delete(listener);
   }
 
-  start(kind: string, params: unknown, unit = 'rows'): JobState {
+  /** Queues `run` to run in this thread (see LocalJob); otherwise like `start`. */
+  startLocal(kind: string, params: unknown, unit: string, run: LocalJob): JobState {
+    return this.start(kind, params, unit, run);
+  }
+
+  start(kind: string, params: unknown, unit = 'rows', local: LocalJob | null = null): JobState {
     let resolve!: (s: JobState) => void;
     const settled = new Promise<JobState>((r) => (resolve = r));
     const entry: Entry = {
@@ -71,6 +85,8 @@ export class JobRunner {
       settled,
       resolve,
       rateBase: null,
+      local,
+      abort: null,
     };
     this.jobs.set(entry.state.id, entry);
     this.queue.push(entry);
@@ -99,6 +115,7 @@ export class JobRunner {
     const e = this.jobs.get(id);
     if (!e || e.state.finishedAt !== null) return false;
     Atomics.store(e.cancelFlag, 0, 1);
+    e.abort?.abort();
     if (e.state.status === 'queued') {
       this.queue.splice(this.queue.indexOf(e), 1);
       this.finish(e, { status: 'cancelled' });
@@ -120,6 +137,10 @@ export class JobRunner {
     next.state.status = 'running';
     next.state.startedAt = Date.now();
     this.emit(next);
+    if (next.local) {
+      this.runLocal(next, next.local);
+      return;
+    }
     const data: WorkerStart = {
       kind: next.state.kind,
       params: next.params,
@@ -144,6 +165,39 @@ export class JobRunner {
       this.running = null;
       this.pump();
     });
+  }
+
+  private runLocal(e: Entry, run: LocalJob): void {
+    const abort = new AbortController();
+    e.abort = abort;
+    const flag = e.cancelFlag;
+    const ctx: JobContext = {
+      dbPath: this.dbPath,
+      progress: (done, total = null, message) => this.progress(e, { done, total, message: message ?? null }),
+      get cancelled() {
+        return Atomics.load(flag, 0) === 1;
+      },
+      throwIfCancelled() {
+        if (Atomics.load(flag, 0) === 1) throw new CancelledError();
+      },
+    };
+    void Promise.resolve()
+      .then(() => run(ctx, abort.signal))
+      .then(
+        (result) => this.finish(e, { status: 'completed', result }),
+        (err: unknown) =>
+          this.finish(
+            e,
+            err instanceof CancelledError || ctx.cancelled
+              ? { status: 'cancelled' }
+              : { status: 'failed', error: err instanceof Error ? err.message : String(err) },
+          ),
+      )
+      .finally(() => {
+        e.abort = null;
+        this.running = null;
+        this.pump();
+      });
   }
 
   private progress(e: Entry, m: { done: number; total: number | null; message: string | null }): void {

@@ -98,17 +98,142 @@ export interface RecommendResult {
   items: RecommendItem[];
 }
 
-export type AnalysisKind = 'rfm' | 'cluster' | 'clv' | 'recommend-implicit-eval';
+/** Binary classification metrics at threshold 0.5; confusion is [[tn, fp], [fn, tp]] (rows true, columns predicted). */
+export interface ChurnMetrics {
+  auc: number;
+  accuracy: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  macroF1?: number;
+  confusion?: number[][];
+}
+
+/** Drop of the evaluation score when the feature is shuffled (permutation importance). */
+export interface FeatureImportance {
+  feature: string;
+  mean: number;
+  std: number;
+}
+
+export interface ChurnAtRisk {
+  customerId: number;
+  externalId: string;
+  probability: number;
+  reasons: string[];
+}
+
+export interface ChurnResult {
+  runId: number;
+  asOf: string;
+  horizonDays: number;
+  model: 'logistic' | 'tree';
+  windows?: { trainCutoff: string; evalCutoff: string; scoreCutoff: string };
+  train?: { customers: number; churnRate: number };
+  evaluation?: { customers: number; churnRate: number };
+  metrics: ChurnMetrics;
+  baseline?: ChurnMetrics;
+  /** Evaluation ROC curve; absent in a result that did not store it. */
+  roc?: { fpr: number[]; tpr: number[] };
+  /** Evaluation scores and true labels, should a result hold them instead of the curve. */
+  scores?: number[];
+  labels?: number[];
+  coefficients?: { feature: string; coef: number }[] | null;
+  importances?: FeatureImportance[];
+  rules?: string[] | null;
+  scored?: number;
+  atRisk: ChurnAtRisk[];
+}
+
+export interface RegressMetrics {
+  r2: number;
+  rmse: number;
+  mae: number;
+}
+
+export interface RegressResult {
+  runId: number;
+  asOf: string;
+  horizonDays: number;
+  model: 'ols' | 'ridge' | 'lasso';
+  windows?: { trainCutoff: string; evalCutoff: string; scoreCutoff: string };
+  train?: { customers: number; meanSpend: number };
+  evaluation?: { customers: number; meanSpend: number };
+  metrics: RegressMetrics;
+  baseline?: RegressMetrics;
+  intercept?: number;
+  coefficients?: { feature: string; coef: number; se: number | null; t: number | null }[];
+  importances?: FeatureImportance[];
+  top: { customerId: number; externalId: string; predicted: number }[];
+}
+
+export interface ClassifyClassMetrics {
+  class: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface ClassifyResult {
+  runId: number;
+  asOf?: string;
+  target: string;
+  model: 'logistic' | 'tree' | 'mlp';
+  horizonDays?: number | null;
+  classes: string[];
+  features?: string[];
+  preparation?: { featureSelection?: { keptFeatures?: string[]; dropped?: { feature: string }[] } };
+  train?: { customers: number; classCounts?: number[]; droppedRareClass?: number };
+  evaluation?: { customers: number; droppedUnseenClass?: number };
+  metrics: {
+    accuracy: number;
+    macroPrecision: number;
+    macroRecall: number;
+    macroF1: number;
+    perClass?: ClassifyClassMetrics[];
+    /** Rows true class, columns predicted, in `classes` order. */
+    confusion?: number[][];
+  };
+  baseline?: { majority: number; history: number | null };
+  importances?: FeatureImportance[];
+  /** Tree rules, should the core store them (it does not for the one-vs-rest trees yet). */
+  rules?: string[] | null;
+  scored?: number;
+  customers: {
+    customerId: number;
+    externalId: string;
+    predicted: string;
+    probability: number;
+    actual: string | null;
+  }[];
+}
+
+/** A finished report job's result: the file it wrote. */
+export interface ReportResult {
+  path: string;
+  format: 'html' | 'pdf' | 'xlsx';
+  lang?: string;
+  sections?: string[];
+  bytes?: number;
+  seconds?: number;
+}
+
+export type AnalysisKind = 'rfm' | 'cluster' | 'clv' | 'recommend-implicit-eval' | 'churn' | 'regress' | 'classify';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /** The fields each kind's view cannot do without. */
-const required: Record<AnalysisKind | 'recommend-for', string[]> = {
+const required: Record<AnalysisKind | 'recommend-for' | 'report', string[]> = {
   rfm: ['segments', 'customers', 'asOf'],
   cluster: ['profiles', 'projection', 'k', 'inertia'],
   clv: ['bgnbd', 'totals', 'top', 'calibrationEnd'],
   'recommend-implicit-eval': ['model', 'popularity'],
   'recommend-for': ['items', 'coldStart'],
+  churn: ['metrics', 'atRisk', 'asOf'],
+  regress: ['metrics', 'top', 'asOf'],
+  classify: ['metrics', 'classes', 'customers'],
+  report: ['path', 'format'],
 };
 
 export interface ResultOf {
@@ -117,6 +242,10 @@ export interface ResultOf {
   clv: ClvResult;
   'recommend-implicit-eval': ImplicitEvalResult;
   'recommend-for': RecommendResult;
+  churn: ChurnResult;
+  regress: RegressResult;
+  classify: ClassifyResult;
+  report: ReportResult;
 }
 
 /** The value as a result of the given kind, or null when it lacks a field the view needs. */

@@ -11,7 +11,15 @@ import { useJobsStore } from '../stores/jobs.ts';
 
 type StartMethod = Extract<
   Method,
-  'analysis.rfm' | 'analysis.cluster' | 'analysis.clv' | 'recommend.implicitEval' | 'recommend.for'
+  | 'analysis.rfm'
+  | 'analysis.cluster'
+  | 'analysis.clv'
+  | 'recommend.implicitEval'
+  | 'recommend.for'
+  | 'analysis.churn'
+  | 'analysis.regress'
+  | 'analysis.classify'
+  | 'report.create'
 >;
 
 const RUNNING: ReadonlySet<JobState['status']> = new Set(['queued', 'running']);

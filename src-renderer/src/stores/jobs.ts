@@ -29,6 +29,8 @@ export const useJobsStore = defineStore('jobs', () => {
     const transport = getTransport();
     stop = transport.onEvent((event) => {
       if (event.type === 'job') apply(event.job);
+      // Another workspace was opened (here or in another window): every view's data is stale.
+      else if (event.type === 'workspace') window.location.reload();
     });
     try {
       for (const job of await transport.call('jobs.list', {})) {

@@ -40,3 +40,15 @@ export function formatDateTime(ms: number, locale: string): string {
 export function formatNumber(n: number, locale: string, digits = 2): string {
   return new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(n);
 }
+
+/** File sizes in binary units (a 4.1 GB model is what the merchant's file manager shows). */
+export function formatBytes(bytes: number, locale: string): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${formatNumber(v, locale, i === 0 ? 0 : 1)} ${units[i]}`;
+}

@@ -9,6 +9,7 @@ import { failRun, finishRun, startRun } from '../run-record.ts';
 import { UserError, type JobContext } from '../../jobs/context.ts';
 import { Rng } from '../../sample/rng.ts';
 import { inverseTransform, transform, type FittedTransform } from '../prepare.ts';
+import { fitPca } from '../prepare/pca.ts';
 import { dbscan, kDistance } from './dbscan.ts';
 import { customerFeatures, FEATURES, isFeature, type FeatureName } from './features.ts';
 import { kmeans } from './kmeans.ts';
@@ -125,48 +126,7 @@ function elbow(ks: number[], inertia: number[]): number {
   return ks[best]!;
 }
 
-/** Eigen-decomposition of a symmetric d × d matrix (cyclic Jacobi); returns eigenvalues and column eigenvectors. */
-function symmetricEigen(A: Float64Array, d: number): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(A);
-  const v = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) v[i * d + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += a[p * d + q]! ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < d; p++) {
-      for (let q = p + 1; q < d; q++) {
-        const apq = a[p * d + q]!;
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (a[q * d + q]! - a[p * d + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let r = 0; r < d; r++) {
-          const arp = a[r * d + p]!;
-          const arq = a[r * d + q]!;
-          a[r * d + p] = c * arp - s * arq;
-          a[r * d + q] = s * arp + c * arq;
-        }
-        for (let r = 0; r < d; r++) {
-          const apr = a[p * d + r]!;
-          const aqr = a[q * d + r]!;
-          a[p * d + r] = c * apr - s * aqr;
-          a[q * d + r] = s * apr + c * aqr;
-        }
-        for (let r = 0; r < d; r++) {
-          const vrp = v[r * d + p]!;
-          const vrq = v[r * d + q]!;
-          v[r * d + p] = c * vrp - s * vrq;
-          v[r * d + q] = s * vrp + c * vrq;
-        }
-      }
-    }
-  }
-  return { values: Float64Array.from({ length: d }, (_, i) => a[i * d + i]!), vectors: v };
-}
-
-/** 2-D PCA of the (transformed) data, a seeded sample of ≤ maxPoints rows projected. */
+/** 2-D PCA of the (transformed) data (prepare/pca.ts, scikit-learn's signs), a seeded sample of ≤ maxPoints rows shown. */
 function projection(
   X: Float64Array,
   n: number,
@@ -175,20 +135,9 @@ function projection(
   seed: number,
   maxPoints = 2000,
 ): ClusterResult['projection'] {
-  const mean = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let t = 0; t < d; t++) mean[t]! += X[i * d + t]! / n;
-  const cov = new Float64Array(d * d);
-  for (let i = 0; i < n; i++) {
-    for (let p = 0; p < d; p++) {
-      const ep = X[i * d + p]! - mean[p]!;
-      for (let q = p; q < d; q++) cov[p * d + q]! += (ep * (X[i * d + q]! - mean[q]!)) / n;
-    }
-  }
-  for (let p = 0; p < d; p++) for (let q = 0; q < p; q++) cov[p * d + q] = cov[q * d + p]!;
-  const { values, vectors } = symmetricEigen(cov, d);
-  const order = Array.from({ length: d }, (_, i) => i).sort((a, b) => values[b]! - values[a]!);
-  const total = values.reduce((s, x) => s + Math.max(0, x), 0);
-  const comp = [order[0]!, order[1] ?? -1];
+  const k = Math.min(2, d, n);
+  // One customer has no spread to analyse: it sits at the origin.
+  const pca = n >= 2 ? fitPca(X, n, d, { components: k }) : null;
   let rows = Array.from({ length: n }, (_, i) => i);
   if (n > maxPoints) {
     const rng = new Rng(seed, 0x9ca);
@@ -198,19 +147,14 @@ function projection(
     }
     rows = rows.slice(0, maxPoints).sort((a, b) => a - b);
   }
-  const coord = (i: number, c: number) => {
-    if (c < 0) return 0;
-    let s = 0;
-    for (let t = 0; t < d; t++) s += (X[i * d + t]! - mean[t]!) * vectors[t * d + c]!;
-    return s;
-  };
-  const share = (c: number) => (c >= 0 && total > 0 ? Math.max(0, values[c]!) / total : 0);
+  const coord = (i: number, c: number) => (pca && c < k ? pca.scores[i * k + c]! : 0);
+  const share = (c: number) => (pca && c < k ? pca.model.explainedVarianceRatio[c]! : 0);
   return {
     sampleSize: rows.length,
     total: n,
-    explained: [share(comp[0]!), share(comp[1]!)],
-    x: rows.map((i) => coord(i, comp[0]!)),
-    y: rows.map((i) => coord(i, comp[1]!)),
+    explained: [share(0), share(1)],
+    x: rows.map((i) => coord(i, 0)),
+    y: rows.map((i) => coord(i, 1)),
     labels: rows.map((i) => labels[i]!),
   };
 }

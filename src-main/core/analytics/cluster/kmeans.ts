@@ -190,6 +190,78 @@ function updateCenters(
   }
 }
 
+/**
+ * Nearest and second-nearest center of the point at offset a: out[0] = index
+ * (first on ties), out[1] = its squared distance, out[2] = the second
+ * smallest. Four centers share one pass over the coordinates so their four
+ * independent sums run in parallel on the CPU; each sum still adds its terms
+ * in coordinate order, so every distance is bit-identical to sqDist's.
+ */
+function nearestTwo(X: Float64Array, a: number, C: Float64Array, k: number, d: number, out: Float64Array): void {
+  let best = 0;
+  let bestD = Infinity;
+  let second = Infinity;
+  let j = 0;
+  for (; j + 4 <= k; j += 4) {
+    const b0 = j * d;
+    const b1 = b0 + d;
+    const b2 = b1 + d;
+    const b3 = b2 + d;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let t = 0; t < d; t++) {
+      const x = X[a + t]!;
+      const e0 = x - C[b0 + t]!;
+      const e1 = x - C[b1 + t]!;
+      const e2 = x - C[b2 + t]!;
+      const e3 = x - C[b3 + t]!;
+      s0 += e0 * e0;
+      s1 += e1 * e1;
+      s2 += e2 * e2;
+      s3 += e3 * e3;
+    }
+    // In index order, strict <: the same winner and runner-up as one center at a time.
+    if (s0 < bestD) {
+      second = bestD;
+      bestD = s0;
+      best = j;
+    } else if (s0 < second) second = s0;
+    if (s1 < bestD) {
+      second = bestD;
+      bestD = s1;
+      best = j + 1;
+    } else if (s1 < second) second = s1;
+    if (s2 < bestD) {
+      second = bestD;
+      bestD = s2;
+      best = j + 2;
+    } else if (s2 < second) second = s2;
+    if (s3 < bestD) {
+      second = bestD;
+      bestD = s3;
+      best = j + 3;
+    } else if (s3 < second) second = s3;
+  }
+  for (; j < k; j++) {
+    const b = j * d;
+    let s = 0;
+    for (let t = 0; t < d; t++) {
+      const e = X[a + t]! - C[b + t]!;
+      s += e * e;
+    }
+    if (s < bestD) {
+      second = bestD;
+      bestD = s;
+      best = j;
+    } else if (s < second) second = s;
+  }
+  out[0] = best;
+  out[1] = bestD;
+  out[2] = second;
+}
+
 /** One Lloyd assignment: nearest center of every point (first on ties); accumulates sums. Returns labels changed. */
 function assignLloyd(
   X: Float64Array,
@@ -201,22 +273,11 @@ function assignLloyd(
   step: Step | null,
 ): number {
   let changed = 0;
+  const near = new Float64Array(3);
   for (let i = 0; i < n; i++) {
     const a = i * d;
-    let best = 0;
-    let bestD = Infinity;
-    for (let j = 0; j < k; j++) {
-      const b = j * d;
-      let s = 0;
-      for (let t = 0; t < d; t++) {
-        const e = X[a + t]! - C[b + t]!;
-        s += e * e;
-      }
-      if (s < bestD) {
-        bestD = s;
-        best = j;
-      }
-    }
+    nearestTwo(X, a, C, k, d, near);
+    const best = near[0]!;
     if (labels[i] !== best) {
       changed++;
       labels[i] = best;
@@ -236,6 +297,15 @@ interface Bounds {
   lower: Float64Array;
   /** Half the distance from each center to its nearest other center. */
   half: Float64Array;
+  /**
+   * The loosening owed since the last assignment, per cluster: its center's
+   * move (added to upper) and the largest move of any other center (taken off
+   * lower). Applied as each point is visited, so the bounds are read and
+   * written in one pass instead of two.
+   */
+  grow: Float64Array;
+  shrink: Float64Array;
+  moved: boolean;
 }
 
 // Relative slack on the bound tests: rounding in the bound updates must never
@@ -253,56 +323,68 @@ function assignHamerly(
   bounds: Bounds,
   first: boolean,
 ): number {
-  const { upper, lower, half } = bounds;
+  const { upper, lower, half, grow, shrink } = bounds;
+  const moved = bounds.moved && !first;
+  bounds.moved = false;
   for (let j = 0; j < k; j++) {
     let m = Infinity;
     for (let o = 0; o < k; o++) if (o !== j) m = Math.min(m, sqDist(C, j, C, o, d));
     half[j] = 0.5 * Math.sqrt(m);
   }
+  const sums = step ? step.sums : null;
+  const counts = step ? step.counts : null;
+  const near = new Float64Array(3);
   let changed = 0;
   for (let i = 0; i < n; i++) {
     const a = i * d;
     let lab = labels[i]!;
-    const m = first ? Infinity : Math.max(half[lab]!, lower[i]!);
-    if (first || upper[i]! > m * SLACK) {
-      if (!first) upper[i] = Math.sqrt(sqDist(X, i, C, lab, d));
-      if (first || upper[i]! > m * SLACK) {
-        // Full scan, the same arithmetic and tie rule as Lloyd's.
-        let best = 0;
-        let bestD = Infinity;
-        let second = Infinity;
-        for (let j = 0; j < k; j++) {
-          const b = j * d;
-          let s = 0;
-          for (let t = 0; t < d; t++) {
-            const e = X[a + t]! - C[b + t]!;
-            s += e * e;
-          }
-          if (s < bestD) {
-            second = bestD;
-            bestD = s;
-            best = j;
-          } else if (s < second) second = s;
+    let u = Infinity;
+    let l = 0;
+    let scan = first;
+    if (!first) {
+      u = upper[i]!;
+      l = lower[i]!;
+      if (moved) {
+        u += grow[lab]!;
+        l -= shrink[lab]!;
+      }
+      const m = Math.max(half[lab]!, l) * SLACK;
+      if (u > m) {
+        // Tighten the upper bound to the exact distance (the same arithmetic as sqDist).
+        const b = lab * d;
+        let s = 0;
+        for (let t = 0; t < d; t++) {
+          const e = X[a + t]! - C[b + t]!;
+          s += e * e;
         }
-        upper[i] = Math.sqrt(bestD);
-        lower[i] = Math.sqrt(second);
-        if (lab !== best) {
-          changed++;
-          labels[i] = lab = best;
-        }
+        u = Math.sqrt(s);
+        scan = u > m;
       }
     }
-    if (step) {
+    if (scan) {
+      // Full scan, the same arithmetic and tie rule as Lloyd's.
+      nearestTwo(X, a, C, k, d, near);
+      const best = near[0]!;
+      u = Math.sqrt(near[1]!);
+      l = Math.sqrt(near[2]!);
+      if (lab !== best) {
+        changed++;
+        labels[i] = lab = best;
+      }
+    }
+    upper[i] = u;
+    lower[i] = l;
+    if (sums) {
       const o = lab * d;
-      for (let t = 0; t < d; t++) step.sums[o + t]! += X[a + t]!;
-      step.counts[lab]!++;
+      for (let t = 0; t < d; t++) sums[o + t]! += X[a + t]!;
+      counts![lab]!++;
     }
   }
   return changed;
 }
 
-/** Loosens the bounds by how far the centers moved (shift holds squared moves). */
-function moveBounds(n: number, k: number, labels: Int32Array, shift: Float64Array, bounds: Bounds): void {
+/** Records how far the centers moved (shift holds squared moves); the next assignment loosens the bounds by it. */
+function moveBounds(k: number, shift: Float64Array, bounds: Bounds): void {
   // Largest and second-largest move: a point's lower bound drops by the largest move of a center other than its own.
   let r1 = -1;
   let m1 = 0;
@@ -315,12 +397,11 @@ function moveBounds(n: number, k: number, labels: Int32Array, shift: Float64Arra
       r1 = j;
     } else if (p > m2) m2 = p;
   }
-  const { upper, lower } = bounds;
-  for (let i = 0; i < n; i++) {
-    const lab = labels[i]!;
-    upper[i]! += Math.sqrt(shift[lab]!);
-    lower[i]! -= lab === r1 ? m2 : m1;
+  for (let j = 0; j < k; j++) {
+    bounds.grow[j] = Math.sqrt(shift[j]!);
+    bounds.shrink[j] = j === r1 ? m2 : m1;
   }
+  bounds.moved = true;
 }
 
 /** One k-means run from the given centers. */
@@ -342,6 +423,9 @@ export function kmeansSingle(
     upper: new Float64Array(hamerly ? n : 0),
     lower: new Float64Array(hamerly ? n : 0),
     half: new Float64Array(k),
+    grow: new Float64Array(k),
+    shrink: new Float64Array(k),
+    moved: false,
   };
   let strict = false;
   let stoppedOnTol = false;
@@ -354,7 +438,7 @@ export function kmeansSingle(
       : assignLloyd(X, n, d, k, centers, labels, step);
     updateCenters(X, n, d, k, labels, centers, next, step, shift);
     [centers, next] = [next, centers];
-    if (hamerly) moveBounds(n, k, labels, shift, bounds);
+    if (hamerly) moveBounds(k, shift, bounds);
     opts.onIteration?.(it);
     // The labels were computed from the previous centers; unchanged labels mean the new centers are a fixed point.
     if (it > 0 && changed === 0) {

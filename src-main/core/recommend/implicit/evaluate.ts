@@ -13,10 +13,12 @@
  *   AP@k        = Σ_{hit at rank r} precision@r / min(k, |relevant|)   (MAP = its mean)
  *   hit rate    = share of customers with at least one hit
  *   coverage    = distinct items recommended to anyone / items in the catalogue seen
- * The model is served as the app serves it: item-kNN, completed by popularity
- * when it has fewer than k candidates.
+ * The model is served as the app serves it: item-kNN (or implicit ALS with
+ * algo 'als'), completed by popularity when it has fewer than k candidates.
  */
 import { Mt19937 } from '../random.ts';
+import { AlsRecommender, fitAls } from './als.ts';
+import type { AlsOptions } from './als.ts';
 import { buildMatrix, groupByUser } from './interactions.ts';
 import type { InteractionLog } from './interactions.ts';
 import { fitItemKnn } from './item-knn.ts';
@@ -194,17 +196,44 @@ class Accumulator {
   }
 }
 
-/** Fits item-kNN and popularity on the split's training entries and scores both on its users. */
+export type ImplicitAlgo = 'item-knn' | 'als';
+
+export interface EvalOptions extends ItemKnnOptions {
+  /** Default item-knn. */
+  algo?: ImplicitAlgo;
+  /** ALS parameters (algo 'als'). */
+  als?: AlsOptions;
+}
+
+/** Fits the model (item-kNN or ALS) and popularity on the split's training entries and scores both on its users. */
 export function evaluateSplit(
   log: InteractionLog,
   split: Split,
   k: number,
-  options: ItemKnnOptions = {},
+  options: EvalOptions = {},
   onProgress?: (stage: 'fit' | 'score', done: number, total: number) => void,
 ): EvalResult {
   const matrix = buildMatrix(log, split.train);
-  const model = fitItemKnn(matrix, options, (d, t) => onProgress?.('fit', d, t));
-  const rec = new ImplicitRecommender(matrix, model, fitPopularity(matrix));
+  const popularity = fitPopularity(matrix);
+  // ALS re-reports its iteration every 1024 rows too: the caller's progress hook is where a job checks for a cancel.
+  let iteration = 0;
+  const iterations = options.als?.iterations ?? 15;
+  const rec =
+    options.algo === 'als'
+      ? new AlsRecommender(
+          matrix,
+          fitAls(matrix, options.als, {
+            onIteration: (d, t) => onProgress?.('fit', (iteration = d), t),
+            checkCancelled: () => onProgress?.('fit', iteration, iterations),
+          }),
+          popularity,
+          { explain: false },
+        )
+      : new ImplicitRecommender(
+          matrix,
+          fitItemKnn(matrix, options, (d, t) => onProgress?.('fit', d, t)),
+          popularity,
+        );
   const accModel = new Accumulator(log.nItems);
   const accPop = new Accumulator(log.nItems);
   const nUsers = split.users.length;

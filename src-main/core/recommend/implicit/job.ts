@@ -1,7 +1,8 @@
 /**
  * Jobs for implicit-feedback recommendations (sales order lines):
- *   runImplicitEval  item-kNN against popularity on a leave-last-out or time split,
- *                    recorded in analysis_runs (kind 'recommend-implicit-eval')
+ *   runImplicitEval  item-kNN (or implicit ALS, algo 'als') against popularity on a
+ *                    leave-last-out or time split, recorded in analysis_runs
+ *                    (kind 'recommend-implicit-eval')
  *   recommendFor     top n for a customer (external id) or "also bought" for a SKU,
  *                    fitted on the whole workspace at call time (synchronous)
  */
@@ -10,8 +11,9 @@ import type { Db } from '../../db/workspace.ts';
 import { failRun, finishRun, startRun } from '../../analytics/run-record.ts';
 import { UserError } from '../../jobs/context.ts';
 import type { JobContext } from '../../jobs/context.ts';
+import { AlsRecommender, fitAls, resolveAls } from './als.ts';
 import { evaluateSplit, leaveLastOut, timeSplit } from './evaluate.ts';
-import type { RankingMetrics } from './evaluate.ts';
+import type { ImplicitAlgo, RankingMetrics } from './evaluate.ts';
 import { buildMatrix, loadInteractions } from './interactions.ts';
 import { fitItemKnn } from './item-knn.ts';
 import type { Weighting } from './item-knn.ts';
@@ -26,7 +28,22 @@ export interface ImplicitEvalParams {
   /** Neighbours kept per item (default 50). */
   neighbours?: number;
   weighting?: Weighting;
+  /** Model: item-knn (default) or als. */
+  algo?: ImplicitAlgo;
+  /** ALS only: latent factors (64), λ (200), confidence α (40), iterations (15). */
+  factors?: number;
+  regularization?: number;
+  alpha?: number;
+  iterations?: number;
   seed: number;
+}
+
+/** The ALS settings used, in results and stored params (the seed is the run's). */
+export interface AlsSettings {
+  factors: number;
+  regularization: number;
+  alpha: number;
+  iterations: number;
 }
 
 export interface ImplicitEvalResult {
@@ -36,6 +53,9 @@ export interface ImplicitEvalResult {
   k: number;
   neighbours: number;
   weighting: Weighting;
+  algo: ImplicitAlgo;
+  /** Present when algo is 'als'. */
+  als?: AlsSettings;
   seed: number;
   /** Customers evaluated. */
   users: number;
@@ -55,7 +75,24 @@ function parseCutoff(day: string): number {
   return t / 1000;
 }
 
-function checkParams(p: ImplicitEvalParams): Required<Omit<ImplicitEvalParams, 'cutoff'>> & { cutoff: string | null } {
+type CheckedParams = Pick<
+  ImplicitEvalResult,
+  'split' | 'cutoff' | 'k' | 'neighbours' | 'weighting' | 'algo' | 'seed'
+> & {
+  als?: AlsSettings;
+};
+
+/** ALS settings with defaults, range-checked (a bad value is the user's mistake). */
+function checkAls(p: Pick<ImplicitEvalParams, 'factors' | 'regularization' | 'alpha' | 'iterations'>): AlsSettings {
+  try {
+    const o = resolveAls(p);
+    return { factors: o.factors, regularization: o.regularization, alpha: o.alpha, iterations: o.iterations };
+  } catch (err) {
+    throw err instanceof RangeError ? new UserError(err.message) : err;
+  }
+}
+
+function checkParams(p: ImplicitEvalParams): CheckedParams {
   if (p.split !== 'leave-last-out' && p.split !== 'time') {
     throw new UserError(`split must be leave-last-out or time, got "${String(p.split)}"`);
   }
@@ -71,7 +108,22 @@ function checkParams(p: ImplicitEvalParams): Required<Omit<ImplicitEvalParams, '
   if (!(Number.isInteger(p.seed) && p.seed >= 0 && p.seed <= 0xffffffff)) {
     throw new UserError('seed must be an integer in 0..4294967295');
   }
-  return { split: p.split, cutoff: p.cutoff ?? null, k: p.k, neighbours, weighting, seed: p.seed };
+  const algo = p.algo ?? 'item-knn';
+  if (algo !== 'item-knn' && algo !== 'als') throw new UserError('algo must be item-knn or als');
+  const alsGiven = [p.factors, p.regularization, p.alpha, p.iterations].some((v) => v !== undefined);
+  if (algo !== 'als' && alsGiven)
+    throw new UserError('factors, regularization, alpha and iterations apply to als only');
+  const out: CheckedParams = {
+    split: p.split,
+    cutoff: p.cutoff ?? null,
+    k: p.k,
+    neighbours,
+    weighting,
+    algo,
+    seed: p.seed,
+  };
+  if (algo === 'als') out.als = checkAls(p);
+  return out;
 }
 
 export async function runImplicitEval(
@@ -96,8 +148,10 @@ export async function runImplicitEval(
       );
     }
     const t1 = performance.now();
-    const r = evaluateSplit(log, split, p.k, { neighbours: p.neighbours, weighting: p.weighting }, (stage, d, t) => {
-      ctx.progress(d, t, stage === 'fit' ? 'item similarities' : 'scoring customers');
+    const options = { neighbours: p.neighbours, weighting: p.weighting, algo: p.algo, als: { ...p.als, seed: p.seed } };
+    const fitting = p.algo === 'als' ? 'ALS iterations' : 'item similarities';
+    const r = evaluateSplit(log, split, p.k, options, (stage, d, t) => {
+      ctx.progress(d, t, stage === 'fit' ? fitting : 'scoring customers');
       ctx.throwIfCancelled();
     });
     const result: ImplicitEvalResult = { runId, ...p, ...r };
@@ -124,6 +178,14 @@ export interface RecommendForParams {
   segment?: string;
   n: number;
   neighbours?: number;
+  /** Model: item-knn (default) or als, with the ALS settings of ImplicitEvalParams. */
+  algo?: ImplicitAlgo;
+  factors?: number;
+  regularization?: number;
+  alpha?: number;
+  iterations?: number;
+  /** ALS initialisation seed (default 0). */
+  seed?: number;
 }
 
 export interface RecommendedItem {
@@ -144,10 +206,19 @@ export function recommendFor(db: Db, params: RecommendForParams): RecommendForRe
   const asked = [params.customer, params.alsoBought, params.segment].filter((v) => v !== undefined).length;
   if (asked !== 1) throw new UserError('give one of a customer, an also-bought SKU or a segment');
   if (!(Number.isInteger(params.n) && params.n >= 1 && params.n <= 1000)) throw new UserError('n must be 1..1000');
+  const algo = params.algo ?? 'item-knn';
+  if (algo !== 'item-knn' && algo !== 'als') throw new UserError('algo must be item-knn or als');
+  const als = algo === 'als' ? checkAls(params) : null;
   const log = loadInteractions(db);
   const matrix = buildMatrix(log);
-  const model = fitItemKnn(matrix, { neighbours: Math.max(params.neighbours ?? 50, params.n) });
-  const rec = new ImplicitRecommender(matrix, model, fitPopularity(matrix));
+  const popularity = fitPopularity(matrix);
+  const rec = als
+    ? new AlsRecommender(matrix, fitAls(matrix, { ...als, seed: params.seed ?? 0 }), popularity)
+    : new ImplicitRecommender(
+        matrix,
+        fitItemKnn(matrix, { neighbours: Math.max(params.neighbours ?? 50, params.n) }),
+        popularity,
+      );
   const product = db.prepare('SELECT sku, title FROM products WHERE id = ?');
   const describe = (item: number) => product.get(log.itemIds[item]!) as { sku: string; title: string | null };
   const label = (item: number) => {
@@ -170,7 +241,9 @@ export function recommendFor(db: Db, params: RecommendForParams): RecommendForRe
       items: list.map((r) => ({
         ...describe(r.item),
         score: r.score,
-        reason: `bought alongside the ${params.segment} segment's purchases`,
+        reason: als
+          ? `fits the ${params.segment} segment's purchase patterns`
+          : `bought alongside the ${params.segment} segment's purchases`,
       })),
     };
   }
@@ -187,7 +260,7 @@ export function recommendFor(db: Db, params: RecommendForParams): RecommendForRe
         ...describe(r.item),
         score: r.score,
         reason:
-          r.source === 'similar' ? `because you bought ${label(r.because)}` : `popular: bought by ${r.score} customers`,
+          r.source !== 'popular' ? `because you bought ${label(r.because)}` : `popular: bought by ${r.score} customers`,
       })),
     };
   }
@@ -195,7 +268,20 @@ export function recommendFor(db: Db, params: RecommendForParams): RecommendForRe
   const pid = db.prepare('SELECT id FROM products WHERE sku = ?').pluck().get(params.alsoBought) as number | undefined;
   if (pid === undefined) throw new UserError(`no product with SKU "${params.alsoBought}"`);
   const item = log.itemIds.indexOf(pid);
-  const also = rec.alsoBought(item, params.n);
+  if (rec instanceof AlsRecommender) {
+    const similar = rec.similarItems(item, params.n);
+    if (similar.length > 0) {
+      return {
+        coldStart: false,
+        items: similar.map((a) => ({
+          ...describe(a.item),
+          score: a.similarity,
+          reason: 'bought by similar customers (ALS factors)',
+        })),
+      };
+    }
+  }
+  const also = rec instanceof ImplicitRecommender ? rec.alsoBought(item, params.n) : [];
   if (also.length > 0) {
     return {
       coldStart: false,

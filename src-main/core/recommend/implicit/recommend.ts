@@ -11,10 +11,10 @@ import type { Popularity } from './popularity.ts';
 
 export interface Recommendation {
   item: number;
-  /** Summed similarity ('similar') or number of customers who have the item ('popular'). */
+  /** Summed similarity ('similar'), x_u·y_i of ALS ('factors') or customers who have the item ('popular'). */
   score: number;
-  source: 'similar' | 'popular';
-  /** The basket item that contributed most (source 'similar'), else -1. */
+  source: 'similar' | 'factors' | 'popular';
+  /** The basket item that contributed most ('similar') or is closest in factors ('factors'), else -1. */
   because: number;
 }
 

@@ -1,0 +1,460 @@
+/**
+ * The classify analysis: predicts a class per customer — by default the
+ * category they will spend most on next (T = the day after asOf, h = horizon):
+ *   train    features before T − 2h, labels = preferred category in [T − 2h, T − h)
+ *   evaluate features before T − h,  labels from [T − h, T)
+ *   score    refit on the evaluation window, features before T
+ * as the churn job does, so nothing at or after T is read and the evaluated
+ * model never saw the evaluation window. For a customers column (gender, age
+ * group, city, …) the label does not move in time, so customers are ordered by
+ * their first sale and the newest 20% are held out (no test customer is older
+ * than a training one); the final model is refit on everyone labelled.
+ *
+ * Preparation, fitted on the training rows only and stated in the result:
+ * log1p of the skewed history counts and amounts, standardization, then
+ * correlation-based selection (of each pair with |r| above the threshold the
+ * column less related to the target, by correlation ratio, is dropped).
+ * Models: multinomial logistic regression, one-vs-rest trees, or an MLP.
+ */
+import type { Db } from '../../db/workspace.ts';
+import { UserError, type JobContext } from '../../jobs/context.ts';
+import { classRelevance, selectColumns, selectUncorrelated, type FeatureSelection } from '../prepare/feature-select.ts';
+import { failRun, finishRun, startRun } from '../run-record.ts';
+import { DAY, isoOf, scoringDay } from './churn.ts';
+import {
+  classifyFeatures,
+  columnLabels,
+  historyPreferredCategory,
+  preferredCategoryLabels,
+  TARGET_COLUMNS,
+  vocabularyAt,
+  type ClassifyMatrix,
+  type ClassifyTarget,
+  type Vocabulary,
+} from './classify-data.ts';
+import { permutationImportances, type FeatureGroup, type GroupImportance } from './importance.ts';
+import { LOGGED } from './job.ts';
+import { argmaxRows, fitMlp, mlpPredictProba } from './mlp.ts';
+import {
+  fitOvrTrees,
+  fitSoftmax,
+  multiclassReport,
+  ovrTreeProba,
+  softmaxProba,
+  type ClassMetrics,
+} from './multiclass.ts';
+
+export type ClassifyModelKind = 'logistic' | 'tree' | 'mlp';
+
+export interface ClassifyParams {
+  /** `YYYY-MM-DD`: the last day of known history (default: the day of the latest sale). */
+  asOf?: string;
+  /** Default 'preferred-category'. */
+  target?: ClassifyTarget;
+  /** Preferred category: the label window in days (default 90). */
+  horizonDays?: number;
+  model: ClassifyModelKind;
+  seed: number;
+  /** Logistic: inverse regularization strength (default 1). */
+  C?: number;
+  /** Tree: default 5 and 20. */
+  maxDepth?: number;
+  minSamplesLeaf?: number;
+  /** MLP hidden units (default 32). */
+  hidden?: number;
+  /** Drop one of each feature pair with |r| above this (default 0.95). */
+  correlationThreshold?: number;
+  /** Classes with fewer training customers are left out (default 10). */
+  minClassSize?: number;
+  /** Length of the customer list (default 200). */
+  top?: number;
+}
+
+export interface ClassifyPreparation {
+  transforms: ({ kind: 'log1p'; features: string[] } | { kind: 'standardize' })[];
+  featureSelection: FeatureSelection;
+}
+
+export interface ClassifyMetrics {
+  accuracy: number;
+  macroPrecision: number;
+  macroRecall: number;
+  macroF1: number;
+  perClass: (ClassMetrics & { class: string })[];
+  /** Rows true class, columns predicted, in `classes` order. */
+  confusion: number[][];
+}
+
+export interface ClassifiedCustomer {
+  customerId: number;
+  externalId: string;
+  predicted: string;
+  probability: number;
+  /** The known label (column targets); null when unknown or for the future preferred category. */
+  actual: string | null;
+}
+
+export interface ClassifyResult {
+  runId: number;
+  asOf: string;
+  target: ClassifyTarget;
+  model: ClassifyModelKind;
+  horizonDays: number | null;
+  /** Preferred category: the three cut-offs. Columns: the first-sale day splitting train from evaluation. */
+  windows: { trainCutoff: string; evalCutoff: string; scoreCutoff: string } | { heldOutFirstSaleFrom: string };
+  classes: string[];
+  /** Candidate features before selection. */
+  features: string[];
+  preparation: ClassifyPreparation;
+  train: { customers: number; classCounts: number[]; droppedRareClass: number };
+  evaluation: { customers: number; droppedUnseenClass: number };
+  metrics: ClassifyMetrics;
+  /** Accuracy of predicting the most common training class; preferred category also "same as before the cut-off". */
+  baseline: { majority: number; history: number | null };
+  /** Drop of evaluation accuracy when a feature (one-hot groups together) is shuffled, 5 seeded shuffles. */
+  importances: GroupImportance[];
+  training: { epochs: number | null; stoppedEarly: boolean | null };
+  scored: number;
+  customers: ClassifiedCustomer[];
+}
+
+const MODELS: readonly ClassifyModelKind[] = ['logistic', 'tree', 'mlp'];
+
+function check(params: ClassifyParams): { h: number; target: ClassifyTarget } {
+  if (params.asOf !== undefined && typeof params.asOf !== 'string')
+    throw new UserError('asOf must be a date YYYY-MM-DD');
+  const target = params.target ?? 'preferred-category';
+  if (target !== 'preferred-category' && !(TARGET_COLUMNS as readonly string[]).includes(target)) {
+    throw new UserError(`target must be preferred-category or one of ${TARGET_COLUMNS.join(', ')}`);
+  }
+  const h = params.horizonDays ?? 90;
+  if (!(Number.isInteger(h) && h >= 7 && h <= 730)) throw new UserError('horizonDays must be a whole number 7–730');
+  if (!MODELS.includes(params.model)) throw new UserError('model must be logistic, tree or mlp');
+  if (!Number.isInteger(params.seed)) throw new UserError('seed must be a whole number');
+  if (params.C !== undefined && !(params.C > 0 && Number.isFinite(params.C))) throw new UserError('C must be > 0');
+  const whole = (v: number | undefined, lo: number, hi: number, name: string) => {
+    if (v !== undefined && !(Number.isInteger(v) && v >= lo && v <= hi)) {
+      throw new UserError(`${name} must be a whole number ${lo}–${hi}`);
+    }
+  };
+  whole(params.maxDepth, 1, 12, 'maxDepth');
+  whole(params.minSamplesLeaf, 1, 100_000, 'minSamplesLeaf');
+  whole(params.hidden, 1, 512, 'hidden');
+  whole(params.minClassSize, 1, 100_000, 'minClassSize');
+  whole(params.top, 1, 10_000, 'top');
+  const t = params.correlationThreshold;
+  if (t !== undefined && !(t > 0 && t <= 1)) throw new UserError('correlationThreshold must be in (0, 1]');
+  return { h, target };
+}
+
+/** Log1p + standardization fitted on some rows, then the selected columns. */
+interface Prep {
+  kept: number[];
+  mean: Float64Array;
+  sd: Float64Array;
+}
+
+function logged(m: ClassifyMatrix): Float64Array {
+  const Z = Float64Array.from(m.X);
+  m.features.forEach((f, j) => {
+    if (!LOGGED.has(f)) return;
+    for (let i = 0; i < m.n; i++) Z[i * m.d + j] = Math.log1p(Math.max(0, Z[i * m.d + j]!));
+  });
+  return Z;
+}
+
+function fitScaler(Z: Float64Array, rows: Int32Array, d: number): { mean: Float64Array; sd: Float64Array } {
+  const mean = new Float64Array(d);
+  const sd = new Float64Array(d);
+  for (const i of rows) for (let j = 0; j < d; j++) mean[j]! += Z[i * d + j]! / rows.length;
+  for (const i of rows) for (let j = 0; j < d; j++) sd[j]! += (Z[i * d + j]! - mean[j]!) ** 2 / rows.length;
+  // Constant columns become 0 (and are dropped by the selection anyway).
+  for (let j = 0; j < d; j++) sd[j] = sd[j]! > 0 ? Math.sqrt(sd[j]!) : 1;
+  return { mean, sd };
+}
+
+/** The prepared matrix (rows × kept columns) of the given rows. */
+function applyPrep(m: ClassifyMatrix, rows: Int32Array, prep: Prep): Float64Array {
+  const Z = logged(m);
+  const k = prep.kept.length;
+  const out = new Float64Array(rows.length * k);
+  rows.forEach((i, r) => {
+    for (let c = 0; c < k; c++) {
+      const j = prep.kept[c]!;
+      out[r * k + c] = (Z[i * m.d + j]! - prep.mean[j]!) / prep.sd[j]!;
+    }
+  });
+  return out;
+}
+
+interface Labelled {
+  m: ClassifyMatrix;
+  rows: Int32Array;
+  y: Int32Array;
+}
+
+interface FittedModel {
+  proba(Z: Float64Array, n: number): Float64Array;
+  epochs: number | null;
+  stoppedEarly: boolean | null;
+}
+
+function fitModel(
+  params: ClassifyParams,
+  Z: Float64Array,
+  n: number,
+  d: number,
+  y: Int32Array,
+  k: number,
+): FittedModel {
+  if (params.model === 'logistic') {
+    const model = fitSoftmax(Z, n, d, y, k, { C: params.C ?? 1 });
+    return { proba: (M, m) => softmaxProba(model, M, m), epochs: null, stoppedEarly: null };
+  }
+  if (params.model === 'tree') {
+    const trees = fitOvrTrees(Z, n, d, y, k, {
+      maxDepth: params.maxDepth ?? 5,
+      minSamplesLeaf: params.minSamplesLeaf ?? 20,
+    });
+    return { proba: (M, m) => ovrTreeProba(trees, M, m), epochs: null, stoppedEarly: null };
+  }
+  // Tabular data sets here are small (hundreds to thousands of rows): a larger step and patience than scikit-learn's
+  // defaults let early stopping see a trained network rather than stall on a noisy validation score.
+  const fit = fitMlp(Z, n, d, y, k, {
+    hidden: params.hidden ?? 32,
+    seed: params.seed,
+    learningRate: 0.005,
+    batchSize: 64,
+    alpha: 1e-3,
+    patience: 20,
+  });
+  return { proba: (M, m) => mlpPredictProba(fit.model, M, m), epochs: fit.epochs, stoppedEarly: fit.stoppedEarly };
+}
+
+/** Labels → class indices (classes with ≥ minSize training rows, most common first); rows of other classes dropped. */
+function encode(labels: (string | null)[], classes: string[]): { rows: Int32Array; y: Int32Array; dropped: number } {
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const rows: number[] = [];
+  const y: number[] = [];
+  let dropped = 0;
+  labels.forEach((l, i) => {
+    if (l === null) return;
+    const c = index.get(l);
+    if (c === undefined) dropped++;
+    else {
+      rows.push(i);
+      y.push(c);
+    }
+  });
+  return { rows: Int32Array.from(rows), y: Int32Array.from(y), dropped };
+}
+
+function chooseClasses(labels: (string | null)[], minSize: number): string[] {
+  const count = new Map<string, number>();
+  for (const l of labels) if (l !== null) count.set(l, (count.get(l) ?? 0) + 1);
+  return [...count]
+    .filter(([, c]) => c >= minSize)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([l]) => l);
+}
+
+const accuracyOf = (pred: ArrayLike<number>, y: ArrayLike<number>) => {
+  let hit = 0;
+  for (let i = 0; i < y.length; i++) hit += pred[i] === y[i] ? 1 : 0;
+  return hit / y.length;
+};
+
+function latestSaleDay(db: Db): string {
+  const last = db
+    .prepare(`SELECT MAX(placed_at) FROM orders WHERE status NOT IN ('cancelled', 'returned')`)
+    .pluck()
+    .get() as number | null;
+  if (last === null) throw new UserError('no sales in the workspace: nothing to classify');
+  return isoOf(Math.floor(last / DAY));
+}
+
+/** Runs the classify analysis; see the module comment. */
+export async function runClassify(db: Db, params: ClassifyParams, ctx: JobContext): Promise<ClassifyResult> {
+  const { h, target } = check(params);
+  const runId = startRun(db, 'classify', params, params.seed);
+  try {
+    const asOf = params.asOf ?? latestSaleDay(db);
+    const T = scoringDay(asOf);
+    const minSize = params.minClassSize ?? 10;
+    ctx.progress(0, 5, 'building features and labels');
+    let train: Labelled & { labels: (string | null)[] };
+    let evalSet: Labelled;
+    let score: ClassifyMatrix;
+    let scoreLabels: (string | null)[];
+    let windows: ClassifyResult['windows'];
+    let vocab: Vocabulary;
+    let classes: string[];
+    let droppedRare: number;
+    let droppedUnseen: number;
+    let historyBaseline: number | null = null;
+    let refit: Labelled;
+    if (target === 'preferred-category') {
+      vocab = vocabularyAt(db, T - 2 * h);
+      const mTrain = classifyFeatures(db, T - 2 * h, vocab, target);
+      const lTrain = preferredCategoryLabels(db, mTrain.customerIds, T - 2 * h, h);
+      classes = chooseClasses(lTrain, minSize);
+      const eTrain = encode(lTrain, classes);
+      const mEval = classifyFeatures(db, T - h, vocab, target);
+      const eEval = encode(preferredCategoryLabels(db, mEval.customerIds, T - h, h), classes);
+      train = { m: mTrain, rows: eTrain.rows, y: eTrain.y, labels: lTrain };
+      evalSet = { m: mEval, rows: eEval.rows, y: eEval.y };
+      droppedRare = eTrain.dropped;
+      droppedUnseen = eEval.dropped;
+      refit = evalSet;
+      score = classifyFeatures(db, T, vocab, target);
+      scoreLabels = new Array<string | null>(score.n).fill(null);
+      windows = { trainCutoff: isoOf(T - 2 * h), evalCutoff: isoOf(T - h), scoreCutoff: isoOf(T) };
+      const hist = historyPreferredCategory(db, mEval.customerIds, T - h);
+      historyBaseline = accuracyOf(
+        Array.from(evalSet.rows, (i) => classes.indexOf(hist[i] ?? '')),
+        evalSet.y,
+      );
+    } else {
+      vocab = vocabularyAt(db, T);
+      score = classifyFeatures(db, T, vocab, target);
+      scoreLabels = columnLabels(db, score.customerIds, target, T);
+      // Oldest 80% of the labelled customers (by first sale, then id) train; the newest 20% evaluate.
+      const labelledRows = Array.from({ length: score.n }, (_, i) => i)
+        .filter((i) => scoreLabels[i] !== null)
+        .sort((a, b) => score.firstSaleDay[a]! - score.firstSaleDay[b]! || a - b);
+      const cut = Math.floor(labelledRows.length * 0.8);
+      const trainRows = new Set(labelledRows.slice(0, cut));
+      const evalRows = new Set(labelledRows.slice(cut));
+      const lTrain = scoreLabels.map((l, i) => (trainRows.has(i) ? l : null));
+      classes = chooseClasses(lTrain, minSize);
+      const eTrain = encode(lTrain, classes);
+      const eEval = encode(
+        scoreLabels.map((l, i) => (evalRows.has(i) ? l : null)),
+        classes,
+      );
+      train = { m: score, rows: eTrain.rows, y: eTrain.y, labels: lTrain };
+      evalSet = { m: score, rows: eEval.rows, y: eEval.y };
+      droppedRare = eTrain.dropped;
+      droppedUnseen = eEval.dropped;
+      const eAll = encode(scoreLabels, classes);
+      refit = { m: score, rows: eAll.rows, y: eAll.y };
+      windows = { heldOutFirstSaleFrom: evalRows.size ? isoOf(score.firstSaleDay[labelledRows[cut]!]!) : '' };
+    }
+    const k = classes.length;
+    if (k < 2) {
+      throw new UserError(
+        `fewer than 2 classes have ${minSize} or more training customers (found ${k}): nothing to classify`,
+      );
+    }
+    if (train.rows.length < 20) throw new UserError(`only ${train.rows.length} labelled training customers: too few`);
+    if (evalSet.rows.length < 5)
+      throw new UserError(`only ${evalSet.rows.length} labelled evaluation customers: too few`);
+    ctx.throwIfCancelled();
+
+    ctx.progress(1, 5, 'preparing features');
+    const d = train.m.d;
+    const Ltrain = logged(train.m);
+    const scaler = fitScaler(Ltrain, train.rows, d);
+    const allCols = Array.from({ length: d }, (_, j) => j);
+    const Ztrain = applyPrep(train.m, train.rows, { kept: allCols, ...scaler });
+    const selection = selectUncorrelated(Ztrain, train.rows.length, d, train.m.features, {
+      threshold: params.correlationThreshold ?? 0.95,
+      relevance: classRelevance(Ztrain, train.rows.length, d, train.y, k),
+    });
+    const kept = selection.kept;
+    const m = kept.length;
+    if (m === 0) throw new UserError('every feature is constant in the training window');
+    const prep: Prep = { kept, ...scaler };
+    const Xtrain = selectColumns(Ztrain, train.rows.length, d, kept);
+    ctx.throwIfCancelled();
+
+    ctx.progress(2, 5, `fitting ${params.model} and evaluating`);
+    const model = fitModel(params, Xtrain, train.rows.length, m, train.y, k);
+    const Xeval = applyPrep(evalSet.m, evalSet.rows, prep);
+    const nEval = evalSet.rows.length;
+    const predEval = argmaxRows(model.proba(Xeval, nEval), nEval, k);
+    const report = multiclassReport(evalSet.y, predEval, k);
+    let majority = 0;
+    for (let c = 1; c < k; c++) {
+      if (train.y.filter((v) => v === c).length > train.y.filter((v) => v === majority).length) majority = c;
+    }
+    const groups: FeatureGroup[] = train.m.groups
+      .map((g) => ({ name: g.name, columns: g.columns.map((j) => kept.indexOf(j)).filter((c) => c >= 0) }))
+      .filter((g) => g.columns.length > 0);
+    const imp = permutationImportances(
+      Xeval,
+      nEval,
+      m,
+      (M) => argmaxRows(model.proba(M, nEval), nEval, k),
+      (pred) => accuracyOf(pred, evalSet.y),
+      { repeats: 5, seed: params.seed, groups, onGroup: () => ctx.throwIfCancelled() },
+    );
+    ctx.throwIfCancelled();
+
+    ctx.progress(3, 5, 'refitting on the latest labelled data');
+    const refitScaler = fitScaler(logged(refit.m), refit.rows, d);
+    const refitPrep: Prep = { kept, ...refitScaler };
+    const final = fitModel(params, applyPrep(refit.m, refit.rows, refitPrep), refit.rows.length, m, refit.y, k);
+    ctx.throwIfCancelled();
+
+    ctx.progress(4, 5, 'scoring customers');
+    const allRows = Int32Array.from({ length: score.n }, (_, i) => i);
+    const P = final.proba(applyPrep(score, allRows, refitPrep), score.n);
+    const pred = argmaxRows(P, score.n, k);
+    const order = Array.from(allRows).sort(
+      (a, b) => P[b * k + pred[b]!]! - P[a * k + pred[a]!]! || score.customerIds[a]! - score.customerIds[b]!,
+    );
+    const customers: ClassifiedCustomer[] = order.slice(0, params.top ?? 200).map((i) => ({
+      customerId: score.customerIds[i]!,
+      externalId: score.externalIds[i]!,
+      predicted: classes[pred[i]!]!,
+      probability: P[i * k + pred[i]!]!,
+      actual: scoreLabels[i] ?? null,
+    }));
+    ctx.progress(5, 5);
+
+    const logFeatures = train.m.features.filter((f) => LOGGED.has(f));
+    const result: ClassifyResult = {
+      runId,
+      asOf,
+      target,
+      model: params.model,
+      horizonDays: target === 'preferred-category' ? h : null,
+      windows,
+      classes,
+      features: train.m.features,
+      preparation: {
+        transforms: [{ kind: 'log1p', features: logFeatures }, { kind: 'standardize' }],
+        featureSelection: selection,
+      },
+      train: {
+        customers: train.rows.length,
+        classCounts: classes.map((_, c) => train.y.filter((v) => v === c).length),
+        droppedRareClass: droppedRare,
+      },
+      evaluation: { customers: nEval, droppedUnseenClass: droppedUnseen },
+      metrics: { ...report, perClass: report.perClass.map((p, c) => ({ class: classes[c]!, ...p })) },
+      baseline: { majority: accuracyOf(new Int32Array(nEval).fill(majority), evalSet.y), history: historyBaseline },
+      importances: imp.importances,
+      training: { epochs: model.epochs, stoppedEarly: model.stoppedEarly },
+      scored: score.n,
+      customers,
+    };
+    finishRun(
+      db,
+      runId,
+      {
+        accuracy: report.accuracy,
+        macroF1: report.macroF1,
+        baselineAccuracy: result.baseline.majority,
+        historyAccuracy: historyBaseline,
+      },
+      result,
+    );
+    return result;
+  } catch (err) {
+    failRun(db, runId, err);
+    if (err instanceof RangeError) throw new UserError(err.message);
+    throw err;
+  }
+}

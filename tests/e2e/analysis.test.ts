@@ -110,6 +110,13 @@ describe('analysis views', () => {
     await run('implicit-eval').click();
     await expect.poll(() => rows('recommend-eval').count(), { timeout: 30_000 }).toBe(6);
     await expectChartDrawn(page, 'recommend-eval');
+    // The same evaluation with implicit ALS; the table names the model it shows.
+    await page.locator('[data-field="evalAlgo"]').selectOption('als');
+    await run('implicit-eval').click();
+    await expect
+      .poll(() => page.locator('[data-table="recommend-eval"] thead').textContent(), { timeout: 60_000 })
+      .toContain('Implicit ALS');
+    expect(await rows('recommend-eval').count()).toBe(6);
 
     await page.locator('[data-field="customer"]').fill(customer);
     await page.locator('[data-form="customer"] button').click();

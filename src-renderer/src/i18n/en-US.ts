@@ -263,6 +263,9 @@ export default {
   },
   recommend: {
     title: 'Recommendations',
+    algo: 'Model',
+    algoKnn: 'Item kNN (bought together)',
+    algoAls: 'Implicit ALS (latent factors)',
     forCustomer: 'For a customer',
     customerId: 'Customer ID',
     alsoBought: 'Bought together',

@@ -262,6 +262,9 @@ const zhCN: typeof enUS = {
     clv: 'CLV',
   },
   recommend: {
+    algo: '模型',
+    algoKnn: '物品近邻（共同购买）',
+    algoAls: '隐式 ALS（潜在因子）',
     title: '商品推荐',
     forCustomer: '为客户推荐',
     customerId: '客户编号',

@@ -21,6 +21,8 @@ export default defineConfig({
         input: {
           index: resolve(root, 'src-main/index.ts'),
           'jobs-worker': resolve(root, 'src-main/core/jobs/worker.ts'),
+          // The importer's reader thread (core/import/row-stream.ts looks for it next to jobs-worker.js).
+          'import-row-worker': resolve(root, 'src-main/core/import/row-worker.ts'),
         },
         external: ['better-sqlite3', 'node-llama-cpp', /^node-llama-cpp\//],
         output: { entryFileNames: '[name].js' },

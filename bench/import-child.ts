@@ -1,7 +1,7 @@
 /**
  * Imports one file in a fresh process through the job runner — the worker
  * thread the app, the CLI and browser mode use — and prints
- * {seconds, maxRssMb, result} as JSON (peak RSS is per process).
+ * {seconds, cpuSeconds, maxRssMb, result} as JSON (peak RSS and CPU time are per process).
  */
 import { JobRunner } from '../src-main/core/jobs/runner.ts';
 
@@ -12,4 +12,6 @@ const job = await runner.wait(runner.start('import', { path: file }).id);
 const seconds = (performance.now() - t0) / 1000;
 if (job.status !== 'completed') throw new Error(`import ${job.status}: ${job.error}`);
 const { errors: _e, ...summary } = job.result as { errors: unknown };
-console.log(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, result: summary }));
+const usage = process.resourceUsage(); // all threads of the process: runner, job worker, reader thread
+const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
+console.log(JSON.stringify({ seconds, cpuSeconds, maxRssMb: usage.maxRSS / 1024, result: summary }));

@@ -5,7 +5,7 @@
  * Usage: npm run bench -- import [lines=1000000] [repeats=3] [--scale10]
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -39,27 +39,52 @@ async function writeOrderLines(path: string, n: number): Promise<void> {
   await new Promise<void>((r) => out.on('finish', () => r()));
 }
 
-function sqliteImport(file: string): number {
+// CPU seconds too where GNU time is there: on a machine other jobs share, wall time swings
+// with the load, CPU time much less.
+const gnuTime = existsSync('/usr/bin/time');
+
+function sqliteImport(file: string): { wall: number; cpu: number | null } {
   const db = join(dir, `sqlite-${Math.random().toString(36).slice(2)}.db`);
+  const args = [db, '.mode csv', `.import ${file} lines`];
   const t0 = performance.now();
-  const r = spawnSync('sqlite3', [db, '.mode csv', `.import ${file} lines`], { encoding: 'utf8' });
-  const s = (performance.now() - t0) / 1000;
+  const r = gnuTime
+    ? spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', 'sqlite3', ...args], { encoding: 'utf8' })
+    : spawnSync('sqlite3', args, { encoding: 'utf8' });
+  const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`sqlite3 failed (is Debian's sqlite3 installed?): ${r.stderr || r.error}`);
   rmSync(db, { force: true });
-  return s;
+  const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr ?? '');
+  return { wall, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : null };
 }
 
-function ourImport(file: string): { seconds: number; wall: number; maxRssMb: number; rowsImported: number } {
+function ourImport(file: string): {
+  seconds: number;
+  wall: number;
+  cpu: number;
+  maxRssMb: number;
+  rowsImported: number;
+} {
   const db = join(dir, `wb-${Math.random().toString(36).slice(2)}.db`);
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [join(import.meta.dirname, 'import-child.ts'), file, db], { encoding: 'utf8' });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`import failed: ${r.stderr}`);
-  const out = JSON.parse(r.stdout) as { seconds: number; maxRssMb: number; result: { rowsImported: number } };
+  const out = JSON.parse(r.stdout) as {
+    seconds: number;
+    cpuSeconds: number;
+    maxRssMb: number;
+    result: { rowsImported: number };
+  };
   rmSync(db, { force: true });
   rmSync(`${db}-wal`, { force: true });
   rmSync(`${db}-shm`, { force: true });
-  return { seconds: out.seconds, wall, maxRssMb: out.maxRssMb, rowsImported: out.result.rowsImported };
+  return {
+    seconds: out.seconds,
+    wall,
+    cpu: out.cpuSeconds,
+    maxRssMb: out.maxRssMb,
+    rowsImported: out.result.rowsImported,
+  };
 }
 
 async function measure(n: number): Promise<{ ratio: number; rss: number }> {
@@ -67,19 +92,26 @@ async function measure(n: number): Promise<{ ratio: number; rss: number }> {
   await writeOrderLines(file, n);
   console.log(`\n${n.toLocaleString('en-US')} order lines, ${(statSync(file).size / 1e6).toFixed(1)} MB`);
   const ours: ReturnType<typeof ourImport>[] = [];
-  const theirs: number[] = [];
+  const theirs: ReturnType<typeof sqliteImport>[] = [];
   for (let i = 0; i < repeats; i++) {
     theirs.push(sqliteImport(file));
     ours.push(ourImport(file));
   }
   const ourWall = median(ours.map((o) => o.wall));
-  const sqlite = median(theirs);
+  const sqlite = median(theirs.map((t) => t.wall));
+  const sqliteCpu = theirs.every((t) => t.cpu !== null) ? median(theirs.map((t) => t.cpu!)) : null;
+  const ourCpu = median(ours.map((o) => o.cpu));
   const rss = Math.max(...ours.map((o) => o.maxRssMb));
   console.log(`sqlite3 .import      median ${sqlite.toFixed(2)} s  (${(n / sqlite / 1000).toFixed(0)}k rows/s)`);
   console.log(
     `workbench import     median ${ourWall.toFixed(2)} s wall, ${median(ours.map((o) => o.seconds)).toFixed(2)} s in import  (${(n / ourWall / 1000).toFixed(0)}k rows/s), ${ours[0]!.rowsImported} rows imported`,
   );
   console.log(`ratio ours/sqlite3   ${(ourWall / sqlite).toFixed(2)}×   (bar ≤ 1.5×)`);
+  if (sqliteCpu !== null) {
+    console.log(
+      `CPU seconds          sqlite3 ${sqliteCpu.toFixed(2)}, ours ${ourCpu.toFixed(2)} (all threads) = ${(ourCpu / sqliteCpu).toFixed(2)}×`,
+    );
+  }
   console.log(`peak RSS             ${rss.toFixed(0)} MB   (bar < 300 MB)`);
   rmSync(file, { force: true });
   return { ratio: ourWall / sqlite, rss };

@@ -3,61 +3,48 @@
  * transaction. Either the whole file lands (bad rows reported and skipped) or
  * the workspace stays exactly as it was: on an error, on cancel, and when the
  * process dies (SQLite discards the uncommitted WAL frames on the next open).
+ *
+ * Two halves: reading (rows.ts — decode, parse, convert, check; on its own
+ * thread for big files, see row-stream.ts) and writing (writers.ts, on this
+ * thread, which owns the transaction). A reader failure ends the import like
+ * any other error: rolled back.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { importOptionsSchema, type ImportOptions, type ImportResult } from '../api/contract.ts';
 import { shopTables } from '../db/migrations.ts';
 import { getMeta, type Db } from '../db/workspace.ts';
 import type { JobContext } from '../jobs/context.ts';
-import { kinds, type FieldName } from './fields.ts';
+import type { FieldName } from './fields.ts';
 import { bulkTables, deferSecondaryIndexes } from './bulk.ts';
-import { buildConverter, Failure, MISSING, type Converter } from './convert.ts';
-import { MissingFill, parsePolicies } from './missing.ts';
-import { headerFromColumns, planImport, rememberMapping, type ImportPlan } from './plan.ts';
-import { createPseudonymizer } from './pseudonymize.ts';
+import { parsePolicies } from './missing.ts';
+import { headerFromColumns, planImport, rememberMapping } from './plan.ts';
+import { decodeColumn } from './row-columns.ts';
+import { rowBatches } from './row-stream.ts';
+import { columnOf, type RowStageSetup } from './rows.ts';
 import { openSource } from './source/index.ts';
-import { ImportError, type RawRecord, type RecordSource, type RowError } from './types.ts';
+import { ImportError, type RowError } from './types.ts';
 import { createWriter, RowReject, type Row } from './writers.ts';
 
-const SAMPLE_ROWS = 1000;
 const REPORTED_ERRORS = 100;
 
+/** SHA-256 of the file, read through one reused buffer (a stream's chunk per read would be ~file-size garbage). */
 export async function fileHash(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  const file = await open(path, 'r');
+  try {
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await file.close();
+  }
   return hash.digest('hex');
-}
-
-/** Reads the first records of a source (for type detection) without losing them for the main pass. */
-async function* withSample(
-  source: RecordSource,
-  sampleSize: number,
-): AsyncGenerator<{ sample: RawRecord[] } | { batch: RawRecord[] }> {
-  const iterator = source.batches()[Symbol.asyncIterator]();
-  const head: RawRecord[][] = [];
-  let n = 0;
-  while (n < sampleSize) {
-    const next = await iterator.next();
-    if (next.done) break;
-    head.push(next.value);
-    n += next.value.length;
-  }
-  yield { sample: head.flat().slice(0, sampleSize) };
-  for (const batch of head) yield { batch };
-  for (;;) {
-    const next = await iterator.next();
-    if (next.done) return;
-    yield { batch: next.value };
-  }
-}
-
-interface Column {
-  index: number;
-  name: string;
-  field: FieldName;
-  convert: Converter;
 }
 
 export async function openPlannedSource(db: Db, options: ReturnType<typeof importOptionsSchema.parse>) {
@@ -77,22 +64,6 @@ export async function openPlannedSource(db: Db, options: ReturnType<typeof impor
   }
 }
 
-function buildColumns(
-  plan: ImportPlan,
-  header: readonly string[],
-  sample: RawRecord[],
-  convertOptions: Parameters<typeof buildConverter>[2],
-): Column[] {
-  const columns: Column[] = [];
-  header.forEach((name, index) => {
-    const field = plan.mapping[name];
-    if (!field) return;
-    const samples = sample.map((r) => r.values[index] ?? null);
-    columns.push({ index, name, field, convert: buildConverter(field, samples, convertOptions) });
-  });
-  return columns;
-}
-
 export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobContext): Promise<ImportResult> {
   const started = performance.now();
   const options = importOptionsSchema.parse(rawOptions);
@@ -107,7 +78,7 @@ export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobConte
     throw new ImportError(`cannot read ${options.path}: ${(err as Error).message}`);
   }
   const hash = await fileHash(path);
-  const policies = parsePolicies(options.missing ?? {});
+  parsePolicies(options.missing ?? {}); // an unknown field is refused before any work
 
   const { source, plan } = await openPlannedSource(db, { ...options, path });
   const info = source.info;
@@ -119,34 +90,30 @@ export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobConte
     );
   }
   const mappedFields = new Set(Object.values(plan.mapping).filter((f): f is FieldName => f !== null));
-  const required = kinds[plan.kind].rowRequired ?? kinds[plan.kind].required;
-  const convertOptions = {
-    dateOrder: options.dateOrder,
-    pseudonymize: options.keepPii ? null : createPseudonymizer(getMeta(db, 'pseudonym_key') ?? ''),
+  // The reading half (rows.ts) gets plain data only: it may run on another thread.
+  const setup: RowStageSetup = {
+    path,
+    options: {
+      format: options.format,
+      encoding: options.encoding,
+      delimiter: options.delimiter,
+      sheet: options.sheet,
+      columns: options.columns,
+      missing: options.missing,
+      dateOrder: options.dateOrder,
+    },
+    format: info.format,
+    header: info.header,
+    kind: plan.kind,
+    mapping: plan.mapping,
+    pseudonymKey: options.keepPii ? null : (getMeta(db, 'pseudonym_key') ?? ''),
   };
-
-  // Fill statistics (mean/median/mode) need the whole column before the first row is written.
-  const fill = new MissingFill(policies);
-  if (fill.needsPrescan()) {
-    const pre = await openPlannedSource(db, { ...options, path });
-    try {
-      let columns: Column[] = [];
-      for await (const item of withSample(pre.source, SAMPLE_ROWS)) {
-        if ('sample' in item) columns = buildColumns(plan, pre.source.info.header, item.sample, convertOptions);
-        else
-          for (const record of item.batch)
-            for (const c of columns) fill.observe(c.field, c.convert(record.values[c.index] ?? null));
-        ctx.throwIfCancelled();
-      }
-    } finally {
-      await pre.source.close();
-    }
-  }
+  // The planning pass is done; the reader opens the file afresh.
+  await source.close();
 
   const now = Math.floor(Date.now() / 1000);
   let rowsRead = 0;
   let rowsImported = 0;
-  let rowsRejected = 0;
   let errorCount = 0;
   const errors: RowError[] = [];
   const before = tableSizes(db);
@@ -158,6 +125,7 @@ export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobConte
   db.pragma('foreign_keys = OFF');
   db.exec('BEGIN IMMEDIATE');
   let restoreIndexes: (() => void) | null = null;
+  const batches = rowBatches(setup, () => ctx.cancelled);
   try {
     const runId = Number(
       db
@@ -183,71 +151,40 @@ export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobConte
     const insertError = db.prepare(
       'INSERT INTO import_errors(run_id, line, column, reason, raw) VALUES (?, ?, ?, ?, ?)',
     );
-    const reject = (record: RawRecord, column: string | null, reason: string) => {
+    const reject = (line: number, column: string | null, reason: string, raw: string) => {
       errorCount++;
-      if (errors.length < REPORTED_ERRORS) errors.push({ line: record.line, column, reason });
-      insertError.run(runId, record.line, column, reason, rawText(record));
+      if (errors.length < REPORTED_ERRORS) errors.push({ line, column, reason });
+      insertError.run(runId, line, column, reason, raw);
     };
     const writer = createWriter(db, plan.kind, runId, mappedFields);
-    const width = info.header.length;
-    let columns: Column[] = [];
     const row: Row = {};
 
-    for await (const item of withSample(source, SAMPLE_ROWS)) {
-      if ('sample' in item) {
-        columns = buildColumns(plan, info.header, item.sample, convertOptions);
-        continue;
-      }
-      for (const record of item.batch) {
-        rowsRead++;
-        if (record.error) {
-          rowsRejected++;
-          reject(record, null, record.error);
-          continue;
+    for await (const batch of batches) {
+      const n = batch.lines.length;
+      const fields = batch.fields;
+      const columns = batch.columns.map((c) => decodeColumn(c, n));
+      const rejects = batch.rejects;
+      let next = 0;
+      for (let i = 0; i <= n; i++) {
+        // Rows the reader refused, in file order among the good ones.
+        for (; next < rejects.length && rejects[next]!.at === i; next++) {
+          const r = rejects[next]!;
+          reject(r.line, r.column, r.reason, r.raw);
         }
-        const values = record.values;
-        if (values.length !== width && !(values.length > width && values.slice(width).every(isBlank))) {
-          rowsRejected++;
-          reject(record, null, `expected ${width} fields, found ${values.length}`);
-          continue;
-        }
-        let bad = false;
-        for (const c of columns) {
-          let v = c.convert(values[c.index] ?? null);
-          if (v instanceof Failure) {
-            if (!bad) rowsRejected++;
-            bad = true;
-            reject(record, c.name, v.reason);
-            continue;
-          }
-          if (v === MISSING) {
-            v = fill.fill(c.field, c.convert);
-            if (v instanceof Failure) {
-              if (!bad) rowsRejected++;
-              bad = true;
-              reject(record, c.name, v.reason);
-              continue;
-            }
-          } else fill.remember(c.field, v);
-          row[c.field] = v;
-        }
-        if (bad) continue;
-        const missing = unmetRequirement(required, row);
-        if (missing) {
-          rowsRejected++;
-          reject(record, columnOf(plan, missing[0]!), `missing ${missing.join(' or ')}`);
-          continue;
-        }
+        if (i === n) break;
+        for (let f = 0; f < fields.length; f++) row[fields[f]!] = columns[f]![i]!;
         try {
           writer.write(row);
           rowsImported++;
         } catch (err) {
           if (!(err instanceof RowReject)) throw err;
-          rowsRejected++;
-          reject(record, err.column ? columnOf(plan, err.column) : null, err.message);
+          const raw = fields.map((f) => String(row[f] ?? '')).join(',');
+          reject(batch.lines[i]!, err.column ? columnOf(plan.mapping, err.column) : null, err.message, raw);
         }
       }
-      const read = source.bytesRead();
+      rowsRead += batch.records;
+      writer.flush?.();
+      const read = batch.bytesRead;
       if (!restoreIndexes && rowsRead >= 20_000 && read > 0) {
         restoreIndexes = deferSecondaryIndexes(db, bulkTables[plan.kind] ?? [], (rowsRead * info.totalBytes) / read);
       }
@@ -264,7 +201,14 @@ export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobConte
     const tables = tableDelta(db, before);
     db.prepare(
       `UPDATE import_runs SET finished_at = ?, rows_read = ?, rows_imported = ?, rows_rejected = ?, counts = ? WHERE id = ?`,
-    ).run(Math.floor(Date.now() / 1000), rowsRead, rowsImported, rowsRejected, JSON.stringify(tables), runId);
+    ).run(
+      Math.floor(Date.now() / 1000),
+      rowsRead,
+      rowsImported,
+      rowsRead - rowsImported,
+      JSON.stringify(tables),
+      runId,
+    );
     rememberMapping(db, plan, info.header, now);
     db.exec('COMMIT');
     return {
@@ -272,7 +216,7 @@ export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobConte
       kind: plan.kind,
       rowsRead,
       rowsImported,
-      rowsRejected,
+      rowsRejected: rowsRead - rowsImported,
       tables,
       touched,
       errors,
@@ -284,37 +228,11 @@ export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobConte
     throw err;
   } finally {
     db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
-    await source.close();
+    await batches.return(undefined);
   }
 }
 
-const isBlank = (v: unknown) => v === null || v === '';
-
-/** The first required group with no value in the row (plain loops: this runs for every row). */
-function unmetRequirement(required: readonly (readonly FieldName[])[], row: Row): readonly FieldName[] | null {
-  for (const group of required) {
-    let met = false;
-    for (const f of group) {
-      const v = row[f];
-      if (v !== null && v !== undefined) {
-        met = true;
-        break;
-      }
-    }
-    if (!met) return group;
-  }
-  return null;
-}
 const mb = (bytes: number) => (bytes / 1_048_576).toFixed(1);
-
-function columnOf(plan: ImportPlan, field: FieldName): string {
-  return Object.entries(plan.mapping).find(([, f]) => f === field)?.[0] ?? field;
-}
-
-function rawText(record: RawRecord): string {
-  const text = record.values.map((v) => (v instanceof Date ? v.toISOString() : v === null ? '' : String(v))).join(',');
-  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
-}
 
 function tableSizes(db: Db): Record<string, number> {
   return Object.fromEntries(

@@ -5,6 +5,7 @@
  * is a duplicate export row and is kept once, as pandas' drop_duplicates would.
  */
 import type { Db } from '../db/workspace.ts';
+import { BatchedInsert } from './batched-insert.ts';
 import type { FieldName, ImportKind } from './fields.ts';
 
 export type Value = number | string | null;
@@ -21,7 +22,10 @@ export class RowReject extends Error {
 }
 
 export interface Writer {
+  /** Takes one row; may queue it until the next flush (a RowReject is thrown at once, never later). */
   write(row: Row): void;
+  /** Writes what write() queued; the importer calls it after every batch. */
+  flush?(): void;
   /** Post-processing after the last row; returns rows touched per table. */
   finish(): Record<string, number>;
 }
@@ -162,18 +166,33 @@ const cancelInvoice = /^C\d/i;
  * repeated key is the same line exported twice and is kept once — unless the
  * file numbers its lines (Olist's order_item_id), in which case differently
  * numbered lines of one product are separate units and add up.
+ *
+ * Orders and lines are queued and written many rows per statement at each
+ * flush (see batched-insert.ts); a line waits for its order's id, so the
+ * orders of a flush go first.
  */
 function orderLinesWriter(db: Db, runId: number, mapped: ReadonlySet<FieldName>): Writer {
   const entities = new Entities(db, runId);
   const orders = new KeyCache<number>(50_000);
   const upsertOrder = orderUpsert(db);
-  const upsertSql = (quantity: string) =>
-    `INSERT INTO order_items(order_id, product_id, quantity, unit_price, import_run_id) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT(order_id, product_id, unit_price) DO UPDATE SET
+  // New orders in bulk; one that already exists is left alone here and upserted on its own below.
+  const insertOrders = new BatchedInsert(
+    db,
+    `INSERT INTO orders(external_id, customer_id, placed_at, status, amount, discount, coupon, channel, country,
+                        item_count, import_run_id)`,
+    `(?, ?, ?, IFNULL(?, 'completed'), IFNULL(?, 0), IFNULL(?, 0), ?, ?, ?, ?, ?)`,
+    'ON CONFLICT(external_id) DO NOTHING RETURNING id, external_id',
+  );
+  const itemHead = 'INSERT INTO order_items(order_id, product_id, quantity, unit_price, import_run_id)';
+  const itemTail = (quantity: string) =>
+    `ON CONFLICT(order_id, product_id, unit_price) DO UPDATE SET
        quantity = ${quantity}, import_run_id = excluded.import_run_id`;
-  const replaceItem = db.prepare(upsertSql('excluded.quantity'));
-  const addItem = db.prepare(
-    upsertSql(
+  const replaceItems = new BatchedInsert(db, itemHead, '(?, ?, ?, ?, ?)', itemTail('excluded.quantity'));
+  const addItems = new BatchedInsert(
+    db,
+    itemHead,
+    '(?, ?, ?, ?, ?)',
+    itemTail(
       'CASE WHEN import_run_id = excluded.import_run_id THEN quantity + excluded.quantity ELSE excluded.quantity END',
     ),
   );
@@ -181,6 +200,48 @@ function orderLinesWriter(db: Db, runId: number, mapped: ReadonlySet<FieldName>)
   // Line numbers seen in the current order (exports list an order's lines together).
   let linesOf = '';
   const lineNos = new Set<string>();
+  // Queued until the next flush: orders first seen since the last flush (by key), and lines.
+  const newOrders = new Map<string, OrderParams>();
+  const lines: PendingLine[] = [];
+
+  const ids = new Map<string, number>();
+  function flush(): void {
+    if (newOrders.size > 0) {
+      for (const params of newOrders.values()) {
+        insertOrders.push(
+          params.external_id,
+          params.customer_id,
+          params.placed_at,
+          params.status,
+          params.amount,
+          params.discount,
+          params.coupon,
+          params.channel,
+          params.country,
+          params.item_count,
+          params.run,
+        );
+      }
+      for (const r of insertOrders.flush() as { id: number; external_id: string }[]) ids.set(r.external_id, r.id);
+      for (const [key, params] of newOrders) {
+        if (!ids.has(key)) ids.set(key, (upsertOrder.get(params) as { id: number }).id);
+        orders.set(key, ids.get(key)!);
+      }
+    }
+    let last: BatchedInsert | null = null;
+    for (const line of lines) {
+      const target = line.add ? addItems : replaceItems;
+      if (last !== null && last !== target) last.flush();
+      last = target;
+      const orderId = typeof line.order === 'number' ? line.order : ids.get(line.order);
+      target.push(orderId, line.product, line.quantity, line.unitPrice, runId);
+    }
+    last?.flush();
+    ids.clear();
+    newOrders.clear();
+    lines.length = 0;
+  }
+
   return {
     write(row) {
       let quantity = num(row.quantity);
@@ -204,25 +265,27 @@ function orderLinesWriter(db: Db, runId: number, mapped: ReadonlySet<FieldName>)
         // A negative line inside a sales invoice becomes its own return document.
         if (!cInvoice && statusField !== 'returned') key = `${id}-R`;
       }
-      let orderId = orders.get(key);
-      if (orderId === undefined) {
-        if (row.date === null || row.date === undefined) throw new RowReject('date', `missing date for order ${id}`);
-        ({ id: orderId } = upsertOrder.get({
-          external_id: key,
-          customer_id: entities.customer(row),
-          placed_at: row.date,
-          status,
-          amount: num(row.amount),
-          discount: num(row.discount),
-          coupon: str(row.coupon),
-          channel: str(row.channel),
-          country: str(row.country),
-          item_count: null,
-          run: runId,
-        }) as { id: number });
-        orders.set(key, orderId);
+      let order: number | string | undefined = orders.get(key);
+      if (order === undefined) {
+        order = key;
+        if (!newOrders.has(key)) {
+          if (row.date === null || row.date === undefined) throw new RowReject('date', `missing date for order ${id}`);
+          newOrders.set(key, {
+            external_id: key,
+            customer_id: entities.customer(row),
+            placed_at: row.date,
+            status,
+            amount: num(row.amount),
+            discount: num(row.discount),
+            coupon: str(row.coupon),
+            channel: str(row.channel),
+            country: str(row.country),
+            item_count: null,
+            run: runId,
+          });
+        }
       }
-      let upsert = replaceItem;
+      let add = false;
       if (numbered) {
         if (linesOf !== key) {
           linesOf = key;
@@ -231,12 +294,21 @@ function orderLinesWriter(db: Db, runId: number, mapped: ReadonlySet<FieldName>)
         const lineNo = str(row.line_no) ?? '';
         if (!lineNos.has(lineNo)) {
           lineNos.add(lineNo);
-          if (lineNos.size > 1) upsert = addItem;
+          add = lineNos.size > 1;
         }
       }
-      upsert.run(orderId, entities.product(row), Math.abs(quantity), round2(unitPrice), runId);
+      lines.push({
+        order,
+        product: entities.product(row),
+        quantity: Math.abs(quantity),
+        unitPrice: round2(unitPrice),
+        add,
+      });
+      if (lines.length >= 8192) flush();
     },
+    flush,
     finish() {
+      flush();
       if (!mapped.has('amount')) {
         // Paid amount = sum of the lines less the order's discount, for every order this run touched.
         db.prepare(
@@ -248,6 +320,29 @@ function orderLinesWriter(db: Db, runId: number, mapped: ReadonlySet<FieldName>)
       return touched(db, runId, ['customers', 'products', 'orders', 'order_items']);
     },
   };
+}
+
+interface OrderParams {
+  external_id: string;
+  customer_id: number | null;
+  placed_at: Value;
+  status: string | null;
+  amount: number | null;
+  discount: number | null;
+  coupon: string | null;
+  channel: string | null;
+  country: string | null;
+  item_count: number | null;
+  run: number;
+}
+
+/** A line waiting for the flush: its order by id, or by key while the order is queued too. */
+interface PendingLine {
+  order: number | string;
+  product: number | null;
+  quantity: number;
+  unitPrice: number;
+  add: boolean;
 }
 
 function ordersWriter(db: Db, runId: number): Writer {

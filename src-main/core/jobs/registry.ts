@@ -1,28 +1,24 @@
 /**
  * Job kinds a worker can run. Each handler opens its own connection to the
  * workspace (better-sqlite3 connections cannot cross threads) and closes it.
+ * Handlers load their module when a job of their kind runs: a worker runs one
+ * job, and loading every analysis (echarts for reports, exceljs …) up front
+ * cost about two seconds before each job, imports included.
  */
 import type { ImportOptions } from '../api/contract.ts';
-import { runClv, runRfm, type ClvParams, type RfmParams } from '../analytics/jobs.ts';
-import { runCampaign, type CampaignParams } from '../analytics/campaign/job.ts';
-import { runCluster, type ClusterParams } from '../analytics/cluster/job.ts';
-import { runDemand, type DemandParams } from '../analytics/demand/job.ts';
-import { runNextAction, type NextActionParams } from '../analytics/nextaction/job.ts';
-import { runChurn, type ChurnParams } from '../analytics/models/job.ts';
-import { runRegress, type RegressParams } from '../analytics/models/regress-job.ts';
-import { runClassify, type ClassifyParams } from '../analytics/models/classify-job.ts';
+import type { ClvParams, RfmParams } from '../analytics/jobs.ts';
+import type { CampaignParams } from '../analytics/campaign/job.ts';
+import type { ClusterParams } from '../analytics/cluster/job.ts';
+import type { DemandParams } from '../analytics/demand/job.ts';
+import type { NextActionParams } from '../analytics/nextaction/job.ts';
+import type { ChurnParams } from '../analytics/models/job.ts';
+import type { RegressParams } from '../analytics/models/regress-job.ts';
+import type { ClassifyParams } from '../analytics/models/classify-job.ts';
 import { openWorkspace } from '../db/workspace.ts';
-import { exportSegment, type SegmentExportParams } from '../reports/segment-export.ts';
-import {
-  recommendFor,
-  runImplicitEval,
-  type ImplicitEvalParams,
-  type RecommendForParams,
-} from '../recommend/implicit/job.ts';
-import { runRecommendEval, type RecommendEvalParams } from '../recommend/job.ts';
-import { runImport } from '../import/importer.ts';
-import { createReport, type ReportParams } from '../reports/create.ts';
-import { generateSampleShop } from '../sample/index.ts';
+import type { SegmentExportParams } from '../reports/segment-export.ts';
+import type { ImplicitEvalParams, RecommendForParams } from '../recommend/implicit/job.ts';
+import type { RecommendEvalParams } from '../recommend/job.ts';
+import type { ReportParams } from '../reports/create.ts';
 import { UserError, type JobContext, type JobHandler } from './context.ts';
 
 function withDb<T>(ctx: JobContext, fn: (db: ReturnType<typeof openWorkspace>) => Promise<T> | T): Promise<T> {
@@ -33,24 +29,69 @@ function withDb<T>(ctx: JobContext, fn: (db: ReturnType<typeof openWorkspace>) =
 }
 
 export const handlers: Record<string, JobHandler> = {
-  clv: (params, ctx) => withDb(ctx, (db) => runClv(db, params as ClvParams, ctx)),
-  rfm: (params, ctx) => withDb(ctx, (db) => runRfm(db, params as RfmParams, ctx)),
-  cluster: (params, ctx) => withDb(ctx, (db) => runCluster(db, params as ClusterParams, ctx)),
-  'next-action': (params, ctx) => withDb(ctx, (db) => runNextAction(db, params as NextActionParams, ctx)),
-  demand: (params, ctx) => withDb(ctx, (db) => runDemand(db, params as DemandParams, ctx)),
-  campaign: (params, ctx) => withDb(ctx, (db) => runCampaign(db, params as CampaignParams, ctx)),
-  churn: (params, ctx) => withDb(ctx, (db) => runChurn(db, params as ChurnParams, ctx)),
-  regress: (params, ctx) => withDb(ctx, (db) => runRegress(db, params as RegressParams, ctx)),
-  classify: (params, ctx) => withDb(ctx, (db) => runClassify(db, params as ClassifyParams, ctx)),
-  'recommend-implicit-eval': (params, ctx) =>
-    withDb(ctx, (db) => runImplicitEval(db, params as ImplicitEvalParams, ctx)),
-  'recommend-for': (params, ctx) => withDb(ctx, (db) => recommendFor(db, params as RecommendForParams)),
-  'recommend-eval': (params, ctx) => withDb(ctx, (db) => runRecommendEval(db, params as RecommendEvalParams, ctx)),
-  import: (params, ctx) => withDb(ctx, (db) => runImport(db, params as ImportOptions, ctx)),
-  'segment-export': (params, ctx) => withDb(ctx, (db) => exportSegment(db, params as SegmentExportParams, ctx)),
-  report: (params, ctx) => withDb(ctx, (db) => createReport(db, params as ReportParams, ctx)),
-  sample: (params, ctx) =>
-    withDb(ctx, (db) => {
+  clv: async (params, ctx) => {
+    const { runClv } = await import('../analytics/jobs.ts');
+    return withDb(ctx, (db) => runClv(db, params as ClvParams, ctx));
+  },
+  rfm: async (params, ctx) => {
+    const { runRfm } = await import('../analytics/jobs.ts');
+    return withDb(ctx, (db) => runRfm(db, params as RfmParams, ctx));
+  },
+  cluster: async (params, ctx) => {
+    const { runCluster } = await import('../analytics/cluster/job.ts');
+    return withDb(ctx, (db) => runCluster(db, params as ClusterParams, ctx));
+  },
+  'next-action': async (params, ctx) => {
+    const { runNextAction } = await import('../analytics/nextaction/job.ts');
+    return withDb(ctx, (db) => runNextAction(db, params as NextActionParams, ctx));
+  },
+  demand: async (params, ctx) => {
+    const { runDemand } = await import('../analytics/demand/job.ts');
+    return withDb(ctx, (db) => runDemand(db, params as DemandParams, ctx));
+  },
+  campaign: async (params, ctx) => {
+    const { runCampaign } = await import('../analytics/campaign/job.ts');
+    return withDb(ctx, (db) => runCampaign(db, params as CampaignParams, ctx));
+  },
+  churn: async (params, ctx) => {
+    const { runChurn } = await import('../analytics/models/job.ts');
+    return withDb(ctx, (db) => runChurn(db, params as ChurnParams, ctx));
+  },
+  regress: async (params, ctx) => {
+    const { runRegress } = await import('../analytics/models/regress-job.ts');
+    return withDb(ctx, (db) => runRegress(db, params as RegressParams, ctx));
+  },
+  classify: async (params, ctx) => {
+    const { runClassify } = await import('../analytics/models/classify-job.ts');
+    return withDb(ctx, (db) => runClassify(db, params as ClassifyParams, ctx));
+  },
+  'recommend-implicit-eval': async (params, ctx) => {
+    const { runImplicitEval } = await import('../recommend/implicit/job.ts');
+    return withDb(ctx, (db) => runImplicitEval(db, params as ImplicitEvalParams, ctx));
+  },
+  'recommend-for': async (params, ctx) => {
+    const { recommendFor } = await import('../recommend/implicit/job.ts');
+    return withDb(ctx, (db) => recommendFor(db, params as RecommendForParams));
+  },
+  'recommend-eval': async (params, ctx) => {
+    const { runRecommendEval } = await import('../recommend/job.ts');
+    return withDb(ctx, (db) => runRecommendEval(db, params as RecommendEvalParams, ctx));
+  },
+  import: async (params, ctx) => {
+    const { runImport } = await import('../import/importer.ts');
+    return withDb(ctx, (db) => runImport(db, params as ImportOptions, ctx));
+  },
+  'segment-export': async (params, ctx) => {
+    const { exportSegment } = await import('../reports/segment-export.ts');
+    return withDb(ctx, (db) => exportSegment(db, params as SegmentExportParams, ctx));
+  },
+  report: async (params, ctx) => {
+    const { createReport } = await import('../reports/create.ts');
+    return withDb(ctx, (db) => createReport(db, params as ReportParams, ctx));
+  },
+  sample: async (params, ctx) => {
+    const { generateSampleShop } = await import('../sample/index.ts');
+    return withDb(ctx, (db) => {
       const { customers, seed } = params as { customers: number; seed: number };
       try {
         return generateSampleShop(db, {
@@ -64,5 +105,6 @@ export const handlers: Record<string, JobHandler> = {
         if (err instanceof Error && /already has|not empty/i.test(err.message)) throw new UserError(err.message);
         throw err;
       }
-    }),
+    });
+  },
 };

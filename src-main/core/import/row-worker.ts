@@ -1,0 +1,44 @@
+/**
+ * Worker-thread entry of the reading half (rows.ts): posts row batches to the
+ * importing thread, at most MAX_AHEAD unacknowledged, so a fast reader cannot
+ * pile the file up in memory while SQLite writes.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { transferables } from './row-columns.ts';
+import { readRows, type RowStageSetup } from './rows.ts';
+
+const MAX_AHEAD = 3;
+
+export type ToReader = { type: 'ack' } | { type: 'stop' };
+export type FromReader =
+  | { type: 'batch'; batch: import('./rows.ts').RowBatch }
+  | { type: 'done' }
+  | { type: 'error'; name: string; message: string; stack: string | undefined };
+
+const port = parentPort;
+if (!port) throw new Error('row-worker.ts runs as a worker thread');
+let ahead = 0;
+let stopped = false;
+let wake: (() => void) | null = null;
+port.on('message', (m: ToReader) => {
+  if (m.type === 'ack') ahead--;
+  else stopped = true;
+  wake?.();
+  wake = null;
+});
+const post = (m: FromReader, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+try {
+  for await (const batch of readRows(workerData as RowStageSetup, () => stopped)) {
+    post({ type: 'batch', batch }, [...transferables(batch.columns), batch.lines.buffer as ArrayBuffer]);
+    ahead++;
+    while (ahead >= MAX_AHEAD && !stopped) await new Promise<void>((r) => (wake = r));
+    if (stopped) break;
+  }
+  post({ type: 'done' });
+} catch (error) {
+  const e = error instanceof Error ? error : new Error(String(error));
+  post({ type: 'error', name: e.name, message: e.message, stack: e.stack });
+} finally {
+  port.close();
+}

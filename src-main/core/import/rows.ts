@@ -1,0 +1,248 @@
+/**
+ * The reading half of an import: file → records → typed rows, with every bad
+ * record turned into a reject (line, column, reason). It needs no database,
+ * so it can run on its own thread (row-worker.ts) while the job's thread
+ * writes; everything it needs from the workspace comes in `RowStageSetup`.
+ */
+import type { ImportOptions } from '../api/contract.ts';
+import { kinds, type FieldName, type ImportKind, type Mapping } from './fields.ts';
+import { buildConverter, Failure, MISSING, type Converter } from './convert.ts';
+import { MissingFill, parsePolicies } from './missing.ts';
+import { headerFromColumns } from './plan.ts';
+import { createPseudonymizer } from './pseudonymize.ts';
+import { openSource } from './source/index.ts';
+import { encodeColumn, type EncodedColumn } from './row-columns.ts';
+import { ImportError, type FileFormat, type RawRecord, type RecordSource } from './types.ts';
+import type { Value } from './writers.ts';
+
+const SAMPLE_ROWS = 1000;
+
+/** What the reading half needs: plain data, so that it can be posted to a worker. */
+export interface RowStageSetup {
+  path: string;
+  options: Pick<ImportOptions, 'format' | 'encoding' | 'delimiter' | 'sheet' | 'columns' | 'missing' | 'dateOrder'>;
+  /** The format the planning pass found (decides where the reading runs). */
+  format: FileFormat;
+  /** The header the plan was made for; the file must still have it. */
+  header: string[];
+  kind: ImportKind;
+  mapping: Mapping;
+  /** The workspace's pseudonym key; null keeps personal data as it is. */
+  pseudonymKey: string | null;
+}
+
+/** A row problem found while reading; `at` = how many good rows of the batch come before it. */
+export interface RowReject {
+  at: number;
+  line: number;
+  column: string | null;
+  reason: string;
+  raw: string;
+}
+
+/** One batch of read rows, column-wise (see row-columns.ts for why). */
+export interface RowBatch {
+  /** Records read, good and bad. */
+  records: number;
+  bytesRead: number;
+  fields: FieldName[];
+  columns: EncodedColumn[];
+  /** Line of each good row. */
+  lines: Float64Array;
+  rejects: RowReject[];
+}
+
+interface Column {
+  index: number;
+  name: string;
+  field: FieldName;
+  convert: Converter;
+}
+
+export async function openRowSource(setup: RowStageSetup): Promise<RecordSource> {
+  const { options } = setup;
+  return openSource(setup.path, {
+    format: options.format,
+    encoding: options.encoding,
+    delimiter: options.delimiter,
+    sheet: options.sheet,
+    columns: options.columns ? headerFromColumns(options.columns) : undefined,
+  });
+}
+
+/** Reads the first records of a source (for type detection) without losing them for the main pass. */
+async function* withSample(
+  source: RecordSource,
+  sampleSize: number,
+): AsyncGenerator<{ sample: RawRecord[] } | { batch: RawRecord[] }> {
+  const iterator = source.batches()[Symbol.asyncIterator]();
+  const head: RawRecord[][] = [];
+  let n = 0;
+  while (n < sampleSize) {
+    const next = await iterator.next();
+    if (next.done) break;
+    head.push(next.value);
+    n += next.value.length;
+  }
+  yield { sample: head.flat().slice(0, sampleSize) };
+  for (const batch of head) yield { batch };
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) return;
+    yield { batch: next.value };
+  }
+}
+
+function buildColumns(
+  setup: RowStageSetup,
+  header: readonly string[],
+  sample: RawRecord[],
+  convertOptions: Parameters<typeof buildConverter>[2],
+): Column[] {
+  const columns: Column[] = [];
+  header.forEach((name, index) => {
+    const field = setup.mapping[name];
+    if (!field) return;
+    const samples = sample.map((r) => r.values[index] ?? null);
+    columns.push({ index, name, field, convert: buildConverter(field, samples, convertOptions) });
+  });
+  return columns;
+}
+
+function sameHeader(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((h, i) => h === b[i]);
+}
+
+/**
+ * The file's rows, converted and checked, batch by batch. `isCancelled` is
+ * asked between batches (the worker has no job context of its own).
+ */
+export async function* readRows(
+  setup: RowStageSetup,
+  isCancelled: () => boolean = () => false,
+): AsyncGenerator<RowBatch> {
+  const convertOptions = {
+    dateOrder: setup.options.dateOrder,
+    pseudonymize: setup.pseudonymKey === null ? null : createPseudonymizer(setup.pseudonymKey),
+  };
+  const required = kinds[setup.kind].rowRequired ?? kinds[setup.kind].required;
+  const fill = new MissingFill(parsePolicies(setup.options.missing ?? {}));
+
+  // Fill statistics (mean/median/mode) need the whole column before the first row is converted.
+  if (fill.needsPrescan()) {
+    const pre = await openRowSource(setup);
+    try {
+      let columns: Column[] = [];
+      for await (const item of withSample(pre, SAMPLE_ROWS)) {
+        if ('sample' in item) columns = buildColumns(setup, pre.info.header, item.sample, convertOptions);
+        else
+          for (const record of item.batch)
+            for (const c of columns) fill.observe(c.field, c.convert(record.values[c.index] ?? null));
+        if (isCancelled()) return;
+      }
+    } finally {
+      await pre.close();
+    }
+  }
+
+  const source = await openRowSource(setup);
+  try {
+    const header = source.info.header;
+    if (!sameHeader(header, setup.header)) {
+      throw new ImportError(`the file changed while it was being imported (its columns are now ${header.join(', ')})`);
+    }
+    const width = header.length;
+    let columns: Column[] = [];
+    const row: Partial<Record<FieldName, Value>> = {};
+    for await (const item of withSample(source, SAMPLE_ROWS)) {
+      if ('sample' in item) {
+        columns = buildColumns(setup, header, item.sample, convertOptions);
+        continue;
+      }
+      const values: Value[][] = columns.map(() => []);
+      const lines: number[] = [];
+      const rejects: RowReject[] = [];
+      const reject = (record: RawRecord, column: string | null, reason: string) =>
+        rejects.push({ at: lines.length, line: record.line, column, reason, raw: rawText(record) });
+      for (const record of item.batch) {
+        if (record.error) {
+          reject(record, null, record.error);
+          continue;
+        }
+        const cells = record.values;
+        if (cells.length !== width && !(cells.length > width && cells.slice(width).every(isBlank))) {
+          reject(record, null, `expected ${width} fields, found ${cells.length}`);
+          continue;
+        }
+        let bad = false;
+        for (const c of columns) {
+          let v = c.convert(cells[c.index] ?? null);
+          if (v instanceof Failure) {
+            bad = true;
+            reject(record, c.name, v.reason);
+            continue;
+          }
+          if (v === MISSING) {
+            v = fill.fill(c.field, c.convert);
+            if (v instanceof Failure) {
+              bad = true;
+              reject(record, c.name, v.reason);
+              continue;
+            }
+          } else fill.remember(c.field, v);
+          row[c.field] = v;
+        }
+        if (bad) continue;
+        const missing = unmetRequirement(required, row);
+        if (missing) {
+          reject(record, columnOf(setup.mapping, missing[0]!), `missing ${missing.join(' or ')}`);
+          continue;
+        }
+        for (let i = 0; i < columns.length; i++) values[i]!.push(row[columns[i]!.field] ?? null);
+        lines.push(record.line);
+      }
+      yield {
+        records: item.batch.length,
+        bytesRead: source.bytesRead(),
+        fields: columns.map((c) => c.field),
+        columns: values.map(encodeColumn),
+        lines: Float64Array.from(lines),
+        rejects,
+      };
+      if (isCancelled()) return;
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+const isBlank = (v: unknown) => v === null || v === '';
+
+/** The first required group with no value in the row (plain loops: this runs for every row). */
+function unmetRequirement(
+  required: readonly (readonly FieldName[])[],
+  row: Partial<Record<FieldName, Value>>,
+): readonly FieldName[] | null {
+  for (const group of required) {
+    let met = false;
+    for (const f of group) {
+      const v = row[f];
+      if (v !== null && v !== undefined) {
+        met = true;
+        break;
+      }
+    }
+    if (!met) return group;
+  }
+  return null;
+}
+
+/** The file's column that feeds `field` (for messages). */
+export function columnOf(mapping: Mapping, field: FieldName): string {
+  return Object.entries(mapping).find(([, f]) => f === field)?.[0] ?? field;
+}
+
+function rawText(record: RawRecord): string {
+  const text = record.values.map((v) => (v instanceof Date ? v.toISOString() : v === null ? '' : String(v))).join(',');
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}

@@ -23,6 +23,8 @@ export default defineConfig({
           'jobs-worker': resolve(root, 'src-main/core/jobs/worker.ts'),
           // The importer's reader thread (core/import/row-stream.ts looks for it next to jobs-worker.js).
           'import-row-worker': resolve(root, 'src-main/core/import/row-worker.ts'),
+          // The language model's process (core/llm/child.ts), started as an Electron utilityProcess.
+          'llm-child': resolve(root, 'src-main/core/llm/child.ts'),
         },
         external: ['better-sqlite3', 'node-llama-cpp', /^node-llama-cpp\//],
         output: { entryFileNames: '[name].js' },

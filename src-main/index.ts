@@ -11,6 +11,7 @@ import { serveAppRequest } from './electron/app-protocol.ts';
 import { CALL_CHANNEL, EVENT_CHANNEL, PICK_FILE_CHANNEL } from './electron/channels.ts';
 import { assertTrustedSender, guardIpc } from './electron/ipc-guard.ts';
 import { APP_SCHEME, APP_URL, isAllowedNavigation, windowOpenDecision, type TrustedOrigins } from './electron/trust.ts';
+import { spawnUtilityChild } from './electron/llm-process.ts';
 import { createWindowOptions, IMPORT_FILE_FILTERS } from './electron/window.ts';
 import { chooseWorkspace, rememberWorkspace, SAMPLE_CUSTOMERS, workspacesDir } from './electron/workspaces.ts';
 
@@ -42,7 +43,11 @@ async function openWorkspace(): Promise<void> {
   service = new WorkspaceHost({
     folder: workspacesDir(userData),
     initial: choice.path,
-    serviceOptions: { modelsDir: join(userData, 'models') },
+    serviceOptions: {
+      modelsDir: join(userData, 'models'),
+      // The model runs in a utility process from the bundled child entry (see electron/llm-process.ts).
+      llm: { childEntry: fileURLToPath(new URL('./llm-child.js', import.meta.url)), spawnChild: spawnUtilityChild },
+    },
     onOpened: (path) => rememberWorkspace(userData, path),
   });
   unsubscribe = service.onEvent((event) => {

@@ -130,7 +130,13 @@ describe('chat over the API with a real GGUF model', () => {
   it('regenerate replaces the last reply; edit replaces the last request and its reply', async () => {
     const c = await service.invoke('chat.create', { template: 'push', language: 'zh' });
     await follow(service, () => service.invoke('chat.send', { conversationId: c.id, text: '新品上市' }));
-    await follow(service, () => service.invoke('chat.send', { conversationId: c.id, mode: 'regenerate' }));
+    const again = await follow(service, () =>
+      service.invoke('chat.send', { conversationId: c.id, mode: 'regenerate' }),
+    );
+    // The system prompt is the same as in the first turn: llama.cpp reuses its cached prefix.
+    const last = again.at(-1);
+    if (last?.event !== 'done') throw new Error(`regenerate ended with ${JSON.stringify(last)}`);
+    expect(last.message.stats?.evaluatedPromptTokens).toBeLessThan(last.message.stats?.promptTokens ?? 0);
     let stored = await service.invoke('chat.get', { conversationId: c.id });
     expect(stored.messages.map((m) => [m.role, m.role === 'user' ? m.text : '…'])).toEqual([
       ['user', '新品上市'],

@@ -188,3 +188,62 @@ describe('LlmRuntime', () => {
     expect((await runtime.chat('Hello', { maxTokens: 2 })).tokens).toBe(2);
   });
 });
+
+describe('LlmRuntime speed figures and the cached prefix', () => {
+  it('counts tokens with the model’s tokenizer', async () => {
+    const one = await runtime.countTokens('summer sale');
+    const many = await runtime.countTokens('summer sale '.repeat(20));
+    expect(one).toBeGreaterThan(0);
+    expect(many).toBeGreaterThan(one * 10);
+  });
+
+  it('returns prompt, cache and speed figures with each reply', async () => {
+    const reply = await runtime.chat('Describe our best customers in one line', {
+      system: `Statistics run ${Date.now()}: you write short copy.`,
+      maxTokens: 20,
+    });
+    const stats = reply.stats!;
+    expect(stats.threads).toBe(1);
+    expect(stats.promptTokens).toBeGreaterThan(await runtime.countTokens('Describe our best customers in one line'));
+    // A system prompt the context has not seen: all but the chat template's opening tokens are evaluated.
+    expect(stats.evaluatedPromptTokens).toBeGreaterThan(stats.promptTokens * 0.8);
+    expect(stats.evaluatedPromptTokens).toBeLessThanOrEqual(stats.promptTokens);
+    expect(stats.timeToFirstTokenMs).toBeGreaterThan(0);
+    expect(stats.tokensPerSecond).toBeGreaterThan(0);
+  });
+
+  it('evaluates only the new tokens on the next turn of a conversation', async () => {
+    const system = `Conversation ${Date.now()}: you write copy for a tea shop.`;
+    const first = await runtime.chat('Write a slogan for our green tea', { system, maxTokens: 12 });
+    const s1 = first.stats!;
+    const second = await runtime.chat('Shorter, please', {
+      system,
+      maxTokens: 12,
+      history: [
+        { role: 'user', text: 'Write a slogan for our green tea' },
+        { role: 'assistant', text: first.text },
+      ],
+    });
+    const s2 = second.stats!;
+    expect(s2.promptTokens).toBeGreaterThan(s1.promptTokens + first.tokens);
+    // Everything the first turn left in the context is reused: its prompt and the reply's tokens (at least all but
+    // the last, which was sampled and may never have been evaluated).
+    expect(s2.promptTokens - s2.evaluatedPromptTokens).toBeGreaterThanOrEqual(s1.promptTokens + first.tokens - 1);
+    // A different conversation (another system prompt from its first word) starts over.
+    const other = await runtime.chat('Shorter, please', { system: `Another ${system}`, maxTokens: 4 });
+    expect(other.stats!.evaluatedPromptTokens).toBeGreaterThan(other.stats!.promptTokens * 0.8);
+  });
+
+  it('honours the threads option, and leaves one physical core to node when it is 0', async () => {
+    const two = new LlmRuntime({ gpu: false, threads: 2, contextSize: 1024, maxTokens: 4 });
+    const auto = new LlmRuntime({ gpu: false, threads: 0, contextSize: 1024, maxTokens: 4 });
+    try {
+      expect((await two.load(good)).threads).toBe(2);
+      expect((await two.chat('Hello')).stats?.threads).toBe(2);
+      const model = await auto.load(good);
+      expect(model.threads).toBe(Math.max(1, (await auto.info()).cpuMathCores - 1));
+    } finally {
+      await Promise.all([two.close(), auto.close()]);
+    }
+  });
+});

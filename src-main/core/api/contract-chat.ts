@@ -35,6 +35,8 @@ export const chatMessageSchema = z.object({
       timeToFirstTokenMs: z.number().nullable(),
       stopReason: z.string(),
       trimmedTurns: z.number().int().optional(),
+      promptTokens: z.number().int().optional(),
+      evaluatedPromptTokens: z.number().int().optional(),
     })
     .nullable(),
   createdAt: z.number(),

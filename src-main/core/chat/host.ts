@@ -13,7 +13,7 @@ import { analyzeReviews, generatePersona, generateProductCopy, personaSubject } 
 import { customerGrounding, productGrounding, segmentGrounding } from '../llm/grounding.ts';
 import { buildPrompt, clampToLimit, fitHistory } from '../llm/prompts.ts';
 import type { LlmChatTurn, LlmGpu, LlmInfo, LlmModelInfo } from '../llm/protocol.ts';
-import { LlmError, LlmRuntime } from '../llm/runtime.ts';
+import { LlmError, LlmRuntime, type SpawnLlmChild } from '../llm/runtime.ts';
 import {
   appendMessage,
   getConversation,
@@ -36,6 +36,9 @@ export interface ChatHostOptions {
   contextSize?: number;
   /** Reply budget of a chat without a template (templates bring their own); default 512 tokens. */
   freeReplyTokens?: number;
+  /** How the model process starts: the desktop app's bundled child entry and Electron's utilityProcess. */
+  childEntry?: string;
+  spawnChild?: SpawnLlmChild;
 }
 
 export interface LlmStatus {
@@ -49,7 +52,7 @@ export interface LlmStatus {
 
 export type SendMode = 'send' | 'regenerate' | 'edit';
 
-/** Tokens for text we cannot hand to the tokenizer cheaply: CJK runs ~1 token per character, other text ~1 per 3.5 characters. */
+/** Tokens for text the tokenizer has not counted (a fallback only): CJK runs ~1 token per character, other text ~1 per 3.5 characters. */
 export function estimateTokens(text: string): number {
   const cjk = text.match(/[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]/g)?.length ?? 0;
   return Math.ceil(cjk + (text.length - cjk) / 3.5);
@@ -88,6 +91,8 @@ export class ChatHost {
       gpu: this.options.gpu ?? 'auto',
       contextSize: this.options.contextSize ?? 4096,
       ...(this.options.threads ? { threads: this.options.threads } : {}),
+      ...(this.options.childEntry ? { childEntry: this.options.childEntry } : {}),
+      ...(this.options.spawnChild ? { spawnChild: this.options.spawnChild } : {}),
     });
     try {
       await this.runtime.load(path, overrides);
@@ -246,13 +251,18 @@ export class ChatHost {
         ? [conversation.systemPrompt, grounding].filter(Boolean).join('\n\n')
         : built.system;
       const contextSize = runtime.loaded?.contextSize ?? this.options.contextSize ?? 4096;
+      // Count with the model's own tokenizer (one round trip per text), so trimming is exact, not a guess.
+      const counts = new Map<string, number>();
+      for (const text of [system, built.user, ...history.map((t) => t.text)]) {
+        if (!counts.has(text)) counts.set(text, await runtime.countTokens(text));
+      }
       const fit = fitHistory({
         system,
         user: built.user,
         history,
         contextSize,
         reserve: built.maxTokens,
-        countTokens: estimateTokens,
+        countTokens: (text) => counts.get(text) ?? estimateTokens(text),
       });
       if (fit.overflow) {
         throw new UserError(
@@ -280,6 +290,10 @@ export class ChatHost {
         timeToFirstTokenMs: firstToken === null ? null : Math.round(firstToken - started),
         stopReason: result.stopReason,
         ...(fit.trimmed.length ? { trimmedTurns: fit.trimmed.length } : {}),
+        // How much of the prompt llama.cpp evaluated: the stable system + grounding prefix is reused across turns.
+        ...(result.stats
+          ? { promptTokens: result.stats.promptTokens, evaluatedPromptTokens: result.stats.evaluatedPromptTokens }
+          : {}),
       });
       // The stream ends before its last event goes out, so a listener may send the next message at once.
       this.streams.delete(streamId);

@@ -32,6 +32,9 @@ export interface MessageStats {
   stopReason: string;
   /** Oldest turns left out of this reply's prompt to fit the context. */
   trimmedTurns?: number;
+  promptTokens?: number;
+  /** Prompt tokens actually evaluated; the rest came from the cached prefix. */
+  evaluatedPromptTokens?: number;
 }
 
 export interface ChatMessage {

@@ -10,6 +10,7 @@ import type {
   LlamaModel,
 } from 'node-llama-cpp';
 import type {
+  LlmCallStats,
   LlmChatParams,
   LlmChatResult,
   LlmGpu,
@@ -60,8 +61,16 @@ class ChildError extends Error {
   }
 }
 
+/** Electron's utilityProcess talks through process.parentPort; a forked Node child through process.send. */
+interface ParentPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+
 function send(message: LlmResponse): void {
-  process.send?.(message);
+  if (parentPort) parentPort.postMessage(message);
+  else process.send?.(message);
 }
 
 async function getLlamaFor(gpu: LlmGpu, threads: number): Promise<Llama> {
@@ -111,7 +120,7 @@ async function load(options: LlmLoadOptions): Promise<LlmModelInfo> {
   try {
     const c = await m.createContext({
       contextSize: options.contextSize,
-      ...(options.threads > 0 ? { threads: options.threads } : {}),
+      threads: options.threads > 0 ? options.threads : autoThreads(l.cpuMathCores),
     });
     model = m;
     context = c;
@@ -131,6 +140,17 @@ async function load(options: LlmLoadOptions): Promise<LlmModelInfo> {
   return modelInfo;
 }
 
+/**
+ * Threads when the caller leaves it to us: the physical cores (cpuMathCores leaves out SMT siblings and efficiency
+ * cores) less one for node's own threads. llama.cpp's compute threads busy-wait at every step; between tokens the
+ * child's main thread and libuv worker must run too, and when they take a compute thread's core the others spin.
+ * On 2 cores one thread decodes faster than two (shared/README.md: 210 vs 193 tok/s), and far faster when the machine
+ * is busy with other work.
+ */
+function autoThreads(cpuMathCores: number): number {
+  return Math.max(1, cpuMathCores - 1);
+}
+
 async function info(gpu: LlmGpu): Promise<LlmInfo> {
   // Without a model, report on the backend the next load would use.
   const l = llama ?? (await getLlamaFor(gpu, 0));
@@ -148,6 +168,32 @@ async function info(gpu: LlmGpu): Promise<LlmInfo> {
   };
 }
 
+/**
+ * Streams reply text to the parent in batches: one IPC message per token wakes the parent (and its event loop) a few
+ * hundred times a second, and on a small machine that steals time from llama.cpp's compute threads. The first piece
+ * goes out at once (time to first token), later ones at most every FLUSH_MS; flush() sends the rest.
+ */
+const FLUSH_MS = 30;
+class ChunkStream {
+  private pending = '';
+  private lastSent = -Infinity;
+  private readonly sendText: (text: string) => void;
+  constructor(sendText: (text: string) => void) {
+    this.sendText = sendText;
+  }
+  push(text: string): void {
+    if (!text) return;
+    this.pending += text;
+    if (performance.now() - this.lastSent >= FLUSH_MS) this.flush();
+  }
+  flush(): void {
+    if (!this.pending) return;
+    this.sendText(this.pending);
+    this.pending = '';
+    this.lastSent = performance.now();
+  }
+}
+
 const active = new Map<number, AbortController>();
 const stoppedEarly = new Set<number>();
 
@@ -155,13 +201,17 @@ async function generate(
   id: number,
   params: LlmChatParams | LlmJsonParams,
   schema: object | null,
-): Promise<{ text: string; stopReason: LlmStopReason; tokens: number }> {
-  if (!model || !sequence || !llama) throw new ChildError('No model is loaded');
+): Promise<{ text: string; stopReason: LlmStopReason; tokens: number; stats: LlmCallStats }> {
+  const started = performance.now();
+  if (!model || !sequence || !llama || !context) throw new ChildError('No model is loaded');
+  const seq = sequence;
+  const ctx = context;
   const { LlamaChatSession } = await nlc();
   // The schema arrives as JSON at run time; the library's compile-time schema typing cannot apply to it.
   const createGrammar = llama.createGrammarForJsonSchema.bind(llama) as unknown as (s: object) => Promise<LlamaGrammar>;
   const grammar = schema ? await createGrammar(schema) : undefined;
-  // autoDisposeSequence false: the sequence outlives the session, so the next call can reuse the evaluated prefix.
+  // autoDisposeSequence false: the sequence outlives the session, so the next call reuses the evaluated prefix
+  // (sequence.evaluate keeps the context tokens up to the first that differs from the new prompt's).
   const session = new LlamaChatSession({ contextSequence: sequence, autoDisposeSequence: false });
   const history: ChatHistoryItem[] = [];
   if (params.system) history.push({ type: 'system', text: params.system });
@@ -175,6 +225,12 @@ async function generate(
   for (const early of stoppedEarly) if (early < id) stoppedEarly.delete(early);
   if (stoppedEarly.delete(id)) controller.abort();
   let tokens = 0;
+  const meterAtStart = seq.tokenMeter.getState();
+  let promptTokens = 0;
+  let evaluatedPromptTokens = 0;
+  let firstTokenAt: number | null = null;
+  let lastTokenAt = 0;
+  const stream = new ChunkStream((text) => send({ id, type: 'chunk', text }));
   try {
     const result = await session.promptWithMeta(params.prompt, {
       maxTokens: params.maxTokens,
@@ -184,19 +240,39 @@ async function generate(
       // Stopping is normal use ("that is enough"): end with the text so far instead of throwing.
       stopOnAbortSignal: true,
       onToken: (t) => {
+        lastTokenAt = performance.now();
+        if (firstTokenAt === null) {
+          firstTokenAt = lastTokenAt;
+          // The first token is sampled from the prompt's last logits: the context holds exactly the prompt now, and
+          // the meter has counted only the prompt tokens that were not already in the cache.
+          promptTokens = seq.nextTokenIndex;
+          evaluatedPromptTokens = seq.tokenMeter.diff(meterAtStart).usedInputTokens;
+        }
         tokens += t.length;
       },
-      onTextChunk: (text) => {
-        if (text) send({ id, type: 'chunk', text });
-      },
+      onTextChunk: (text) => stream.push(text),
     });
+    stream.flush();
     const known = ['abort', 'maxTokens', 'eogToken', 'stopGenerationTrigger', 'functionCalls'];
     const stopReason = (known.includes(result.stopReason) ? result.stopReason : 'other') as LlmStopReason;
-    return { text: result.responseText, stopReason, tokens };
+    const decodeSeconds = firstTokenAt === null ? 0 : (lastTokenAt - firstTokenAt) / 1000;
+    const stats: LlmCallStats = {
+      promptTokens,
+      evaluatedPromptTokens,
+      timeToFirstTokenMs: firstTokenAt === null ? null : firstTokenAt - started,
+      tokensPerSecond: tokens > 1 && decodeSeconds > 0 ? (tokens - 1) / decodeSeconds : null,
+      threads: ctx.currentThreads,
+    };
+    return { text: result.responseText, stopReason, tokens, stats };
   } finally {
     active.delete(id);
     session.dispose();
   }
+}
+
+async function countTokens(text: string): Promise<number> {
+  if (!model) throw new ChildError('No model is loaded');
+  return model.tokenize(text, false).length;
 }
 
 async function chat(id: number, params: LlmChatParams): Promise<LlmChatResult> {
@@ -232,6 +308,8 @@ async function handle(request: LlmRequest): Promise<unknown> {
       return chat(request.id, request.params);
     case 'json':
       return json(request.id, request.params);
+    case 'countTokens':
+      return countTokens(request.text);
     case 'stop':
       return null;
   }
@@ -240,7 +318,7 @@ async function handle(request: LlmRequest): Promise<unknown> {
 // One request at a time: there is one context sequence, and load/unload must not overlap a generation.
 let queue: Promise<unknown> = Promise.resolve();
 
-process.on('message', (request: LlmRequest) => {
+function onRequest(request: LlmRequest): void {
   if (request.type === 'stop') {
     const controller = active.get(request.target);
     if (controller) controller.abort();
@@ -255,7 +333,10 @@ process.on('message', (request: LlmRequest) => {
       send({ id: request.id, type: 'error', message: (error as Error).message ?? String(error), llamaLog });
     }
   });
-});
+}
+
+if (parentPort) parentPort.on('message', (event) => onRequest(event.data as LlmRequest));
+else process.on('message', onRequest);
 
 // The parent went away (closed or crashed): nothing is left to serve.
 process.on('disconnect', () => process.exit(0));

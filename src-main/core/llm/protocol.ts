@@ -6,7 +6,7 @@ export type LlmGpu = 'auto' | 'cuda' | 'vulkan' | 'metal' | false;
 export interface LlmLoadOptions {
   modelPath: string;
   gpu: LlmGpu;
-  /** CPU threads for inference; 0 lets node-llama-cpp decide. */
+  /** CPU threads for inference; 0 picks the physical cores less one (node-llama-cpp's cpuMathCores − 1, at least 1). */
   threads: number;
   /** Context window in tokens. */
   contextSize: number;
@@ -43,6 +43,22 @@ export interface LlmChatResult {
   stopReason: LlmStopReason;
   /** Tokens in the reply as the model's tokenizer counts them. */
   tokens: number;
+  /** Speed and cache figures for this call; absent when the model was never asked (stopped before it started). */
+  stats?: LlmCallStats;
+}
+
+/** Measured in the model process, from the request's arrival to the last token. */
+export interface LlmCallStats {
+  /** Tokens of the whole rendered prompt (system, history, grounding, the new message and the chat template). */
+  promptTokens: number;
+  /** Prompt tokens the model actually evaluated: the rest was reused from the context's cached prefix. */
+  evaluatedPromptTokens: number;
+  /** From the request's arrival to the first reply token, in milliseconds; null when no token came. */
+  timeToFirstTokenMs: number | null;
+  /** Decode speed after the first token (tokens - 1 over the time from the first to the last); null under 2 tokens. */
+  tokensPerSecond: number | null;
+  /** CPU threads the context used. */
+  threads: number;
 }
 
 export interface LlmJsonResult<T = unknown> {
@@ -50,6 +66,7 @@ export interface LlmJsonResult<T = unknown> {
   value: T;
   stopReason: LlmStopReason;
   tokens: number;
+  stats?: LlmCallStats;
 }
 
 export interface LlmModelInfo {
@@ -80,6 +97,8 @@ export type LlmRequest =
   | { id: number; type: 'info'; gpu: LlmGpu }
   | { id: number; type: 'chat'; params: LlmChatParams }
   | { id: number; type: 'json'; params: LlmJsonParams }
+  /** How many tokens `text` is in the loaded model's tokenizer (no special tokens added). */
+  | { id: number; type: 'countTokens'; text: string }
   /** Out of band: ends the generation of request `target` early; it resolves with what it had. */
   | { id: number; type: 'stop'; target: number };
 

@@ -29,7 +29,7 @@ export type {
 export interface LlmRuntimeOptions {
   /** Default 'auto': the best prebuilt backend that works here, else the CPU. */
   gpu?: LlmGpu;
-  /** CPU threads; 0 (default) lets node-llama-cpp decide. Also sizes the child's libuv thread pool. */
+  /** CPU threads; 0 (default) picks the physical cores less one, at least 1 (see child.ts autoThreads). */
   threads?: number;
   /** Context window in tokens (default 4096). */
   contextSize?: number;
@@ -39,7 +39,17 @@ export interface LlmRuntimeOptions {
   childEntry?: string;
   /** Node binary for the child (default process.execPath). */
   execPath?: string;
+  /** Extra environment for the child, over the defaults below (benchmarks compare settings with it). */
+  childEnv?: Record<string, string>;
+  /**
+   * Starts the child another way than node's fork: the desktop app passes one that uses Electron's
+   * utilityProcess (src-main/electron/llm-process.ts), since its binary is not a plain Node there.
+   */
+  spawnChild?: SpawnLlmChild;
 }
+
+/** How a child is started: the entry file and its environment in, a ChildProcess (or a look-alike) out. */
+export type SpawnLlmChild = (entry: string, env: NodeJS.ProcessEnv) => ChildProcess;
 
 export interface LlmLoadOverrides {
   gpu?: LlmGpu;
@@ -97,9 +107,10 @@ interface Pending {
 const STDERR_TAIL_LINES = 40;
 
 export class LlmRuntime {
-  readonly options: Required<Omit<LlmRuntimeOptions, 'childEntry' | 'execPath'>> & {
+  readonly options: Required<Omit<LlmRuntimeOptions, 'childEntry' | 'execPath' | 'childEnv' | 'spawnChild'>> & {
     childEntry: string;
     execPath: string;
+    childEnv: Record<string, string>;
   };
   /** Set when the child died unexpectedly; kept after the restart so callers can show why. */
   lastCrash: LlmCrash | null = null;
@@ -114,6 +125,7 @@ export class LlmRuntime {
   private model: LlmModelInfo | null = null;
   private lockTail: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly spawnChild: SpawnLlmChild | null;
 
   constructor(options: LlmRuntimeOptions = {}) {
     this.options = {
@@ -123,7 +135,9 @@ export class LlmRuntime {
       maxTokens: options.maxTokens ?? 512,
       childEntry: options.childEntry ?? fileURLToPath(new URL('./child.ts', import.meta.url)),
       execPath: options.execPath ?? process.execPath,
+      childEnv: options.childEnv ?? {},
     };
+    this.spawnChild = options.spawnChild ?? null;
   }
 
   /** The child's process id, or null when none is running. */
@@ -179,6 +193,11 @@ export class LlmRuntime {
       };
       return (await this.request({ type: 'chat', params }, options.signal, options.onChunk)) as LlmChatResult;
     });
+  }
+
+  /** How many tokens `text` takes in the loaded model's tokenizer (to fit grounding and history into the context). */
+  countTokens(text: string): Promise<number> {
+    return this.locked(async () => (await this.request({ type: 'countTokens', text })) as number);
   }
 
   /** A reply constrained by a grammar built from `schema`, parsed. Rejects when it was cut off (maxTokens, stop). */
@@ -255,18 +274,27 @@ export class LlmRuntime {
     // This child's output only: a crashed child's tail must not mix with its successor's.
     const out: OutputTail = { lines: [], partial: '' };
     const env = { ...process.env };
-    // node-llama-cpp runs its work on libuv's pool; on a small machine a pool larger than the threads only competes.
-    if (this.options.threads > 0) env.UV_THREADPOOL_SIZE = String(Math.max(1, this.options.threads));
+    // node-llama-cpp runs each decode and sampling step as libuv pool work. With the default pool of 4, successive
+    // steps land on different workers and llama.cpp's busy-waiting compute threads are preempted by the extra runnable
+    // threads: on 2 cores decode fell to a third of llama.cpp's own speed. One worker is all one sequence needs.
+    env.UV_THREADPOOL_SIZE = '1';
+    Object.assign(env, this.options.childEnv);
     // On GGML_ASSERT, ggml tries to attach gdb for a backtrace: seconds of waiting and nothing a merchant can use.
     env.GGML_NO_BACKTRACE ??= '1';
-    const child = fork(this.options.childEntry, [], {
-      execPath: this.options.execPath,
-      // The parent's flags (test runners, inspectors) are not meant for the child.
-      execArgv: [],
-      env,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'json',
-    });
+    const child = this.spawnChild
+      ? this.spawnChild(this.options.childEntry, env)
+      : fork(this.options.childEntry, [], {
+          execPath: this.options.execPath,
+          // The parent's flags (test runners, inspectors) are not meant for the child.
+          execArgv: [],
+          env,
+          stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+          serialization: 'json',
+          // Its own process group: a Ctrl-C in the terminal is for the CLI, which stops the reply and closes the
+          // child in order, rather than the signal killing the model mid-answer. (No groups on Windows.)
+          detached: process.platform !== 'win32',
+          windowsHide: true,
+        });
     child.stdout?.on('data', (data: Buffer) => keepOutput(out, data));
     child.stderr?.on('data', (data: Buffer) => keepOutput(out, data));
     return new Promise((resolve, reject) => {

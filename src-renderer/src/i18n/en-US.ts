@@ -146,6 +146,7 @@ export default {
       rate: '{rate} tokens/s',
       ttft: 'first token {ms} ms',
       stopped: 'stopped',
+      prompt: 'prompt {evaluated}/{total} tokens evaluated',
       trimmed: '{n} old turns left out to fit the context',
     },
     grounded: 'Grounded',

@@ -146,6 +146,7 @@ const zhCN: typeof enUS = {
       rate: '每秒 {rate} 词元',
       ttft: '首词元 {ms} 毫秒',
       stopped: '已停止',
+      prompt: '提示词计算 {evaluated}/{total} 词元',
       trimmed: '为适应上下文省略了 {n} 条旧消息',
     },
     grounded: '已附数据',

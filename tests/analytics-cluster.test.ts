@@ -182,6 +182,70 @@ describe('k-means', () => {
     expect([...r.centers].sort((a, b) => a - b).map((v) => +v.toFixed(9))).toEqual([0.1, 10.1]);
     expect(() => kmeans(X, 6, 1, { k: 7 })).toThrow(RangeError);
     expect(() => kmeans(X, 6, 1, { k: 2, init: Float64Array.from([0]) })).toThrow(RangeError);
+    expect(() => kmeans(X, 6, 1, { k: 2, threads: 0 })).toThrow(RangeError);
+  });
+
+  it('two threads give bit-identical labels, centers and inertia to one thread', () => {
+    // Large enough for the helper thread (n ≥ 100k, n·k·d ≥ 4M); d = 8 runs the unrolled kernels, d = 5 the general ones.
+    for (const d of [8, 5]) {
+      const rng = new Rng(21, d);
+      const n = 110_000;
+      const k = d === 8 ? 6 : 8;
+      const mus = Float64Array.from({ length: k * d }, () => rng.uniform(-2, 2));
+      const X = new Float64Array(n * d);
+      for (let i = 0; i < n; i++) {
+        const c = rng.int(k);
+        for (let t = 0; t < d; t++) X[i * d + t] = mus[c * d + t]! + rng.normal();
+      }
+      for (const algorithm of ['lloyd', 'hamerly'] as const) {
+        // Two restarts: the second reuses the helper thread and its shared buffers.
+        const opts = { k, nInit: 2, seed: 3, maxIter: 15, algorithm };
+        const one = kmeans(X, n, d, { ...opts, threads: 1 });
+        const two = kmeans(X, n, d, { ...opts, threads: 2 });
+        expect(one.threads).toBe(1);
+        expect(two.threads).toBe(2);
+        expect(two.inertia).toBe(one.inertia);
+        expect(two.iterations).toBe(one.iterations);
+        expect([...two.centers]).toEqual([...one.centers]);
+        expect(two.labels.every((v, i) => v === one.labels[i])).toBe(true);
+      }
+    }
+    // Too small to pay for a thread: stays on one.
+    expect(kmeans(kmFixture(), 300, 3, { k: 4, init: kmFixture().slice(0, 12), threads: 2 }).threads).toBe(1);
+  });
+
+  it('Lloyd and Hamerly agree with the plain point-order sums to 1e-9 on a multi-chunk input', () => {
+    // The chunked sums (kmeans-kernel.ts) reorder additions; check them against a direct Lloyd written here.
+    const rng = new Rng(8, 8);
+    const n = 70_000;
+    const d = 3;
+    const k = 4;
+    const X = Float64Array.from({ length: n * d }, () => rng.normal() + (rng.int(2) ? 1.5 : -1.5));
+    const init = X.slice(0, k * d);
+    let C = Float64Array.from(init);
+    const labels = new Int32Array(n);
+    for (let it = 0; it < 10; it++) {
+      const sums = new Float64Array(k * d);
+      const counts = new Float64Array(k);
+      for (let i = 0; i < n; i++) {
+        let best = 0;
+        let bestD = Infinity;
+        for (let j = 0; j < k; j++) {
+          let s = 0;
+          for (let t = 0; t < d; t++) s += (X[i * d + t]! - C[j * d + t]!) ** 2;
+          if (s < bestD) [best, bestD] = [j, s];
+        }
+        labels[i] = best;
+        counts[best]!++;
+        for (let t = 0; t < d; t++) sums[best * d + t]! += X[i * d + t]!;
+      }
+      C = C.map((_, q) => sums[q]! / counts[Math.floor(q / d)]!);
+    }
+    for (const algorithm of ['lloyd', 'hamerly'] as const) {
+      const r = kmeansSingle(X, n, d, init, { maxIter: 10, tolAbs: 0, algorithm, threads: 1 });
+      for (let q = 0; q < k * d; q++)
+        expect(Math.abs(r.centers[q]! - C[q]!)).toBeLessThan(1e-9 * (1 + Math.abs(C[q]!)));
+    }
   });
 });
 

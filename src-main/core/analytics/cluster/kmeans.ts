@@ -8,10 +8,13 @@
  *
  * Two interchangeable assignment strategies: Lloyd (all n·k distances every
  * iteration) and Hamerly's bounds, which skip points that provably keep their
- * center. Both sum the new centers in point order with the same arithmetic, so
- * they produce the same labels, centers and inertia.
+ * center. Both compute distances and sum the new centers with the same
+ * arithmetic in the same fixed chunks (kmeans-kernel.ts), so they produce the
+ * same labels, centers and inertia — on one thread or two (kmeans-engine.ts).
  */
 import { Rng } from '../../sample/rng.ts';
+import { createEngine, defaultThreads, type AssignEngine, type Step } from './kmeans-engine.ts';
+import type { HamerlyState } from './kmeans-kernel.ts';
 
 export type KmeansAlgorithm = 'lloyd' | 'hamerly' | 'auto';
 
@@ -30,6 +33,11 @@ export interface KmeansOptions {
   algorithm?: KmeansAlgorithm;
   /** Called after every iteration (e.g. to throw on cancellation). */
   onIteration?: (iteration: number) => void;
+  /**
+   * Threads for the assignment steps (default: up to 2, the machine's cores). Only large inputs use a
+   * second thread; the result is bit-identical for any thread count.
+   */
+  threads?: number;
 }
 
 export interface KmeansResult {
@@ -46,6 +54,8 @@ export interface KmeansResult {
   tolAbs: number;
   algorithm: 'lloyd' | 'hamerly';
   nInit: number;
+  /** Threads that did the assignments. */
+  threads: number;
 }
 
 /** Squared Euclidean distance between row i of X and row j of C (both d wide). */
@@ -133,12 +143,6 @@ export function kmeansPlusPlus(X: Float64Array, n: number, d: number, k: number,
   return centers;
 }
 
-/** Shared per-run state: the sums the assignment step accumulates for the next centers. */
-interface Step {
-  sums: Float64Array;
-  counts: Float64Array;
-}
-
 /**
  * Turns the accumulated sums into the new centers, relocating empty clusters
  * to the points farthest from their (old) centers as sklearn does, and
@@ -190,201 +194,17 @@ function updateCenters(
   }
 }
 
-/**
- * Nearest and second-nearest center of the point at offset a: out[0] = index
- * (first on ties), out[1] = its squared distance, out[2] = the second
- * smallest. Four centers share one pass over the coordinates so their four
- * independent sums run in parallel on the CPU; each sum still adds its terms
- * in coordinate order, so every distance is bit-identical to sqDist's.
- */
-function nearestTwo(X: Float64Array, a: number, C: Float64Array, k: number, d: number, out: Float64Array): void {
-  let best = 0;
-  let bestD = Infinity;
-  let second = Infinity;
-  let j = 0;
-  for (; j + 4 <= k; j += 4) {
-    const b0 = j * d;
-    const b1 = b0 + d;
-    const b2 = b1 + d;
-    const b3 = b2 + d;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let t = 0; t < d; t++) {
-      const x = X[a + t]!;
-      const e0 = x - C[b0 + t]!;
-      const e1 = x - C[b1 + t]!;
-      const e2 = x - C[b2 + t]!;
-      const e3 = x - C[b3 + t]!;
-      s0 += e0 * e0;
-      s1 += e1 * e1;
-      s2 += e2 * e2;
-      s3 += e3 * e3;
-    }
-    // In index order, strict <: the same winner and runner-up as one center at a time.
-    if (s0 < bestD) {
-      second = bestD;
-      bestD = s0;
-      best = j;
-    } else if (s0 < second) second = s0;
-    if (s1 < bestD) {
-      second = bestD;
-      bestD = s1;
-      best = j + 1;
-    } else if (s1 < second) second = s1;
-    if (s2 < bestD) {
-      second = bestD;
-      bestD = s2;
-      best = j + 2;
-    } else if (s2 < second) second = s2;
-    if (s3 < bestD) {
-      second = bestD;
-      bestD = s3;
-      best = j + 3;
-    } else if (s3 < second) second = s3;
-  }
-  for (; j < k; j++) {
-    const b = j * d;
-    let s = 0;
-    for (let t = 0; t < d; t++) {
-      const e = X[a + t]! - C[b + t]!;
-      s += e * e;
-    }
-    if (s < bestD) {
-      second = bestD;
-      bestD = s;
-      best = j;
-    } else if (s < second) second = s;
-  }
-  out[0] = best;
-  out[1] = bestD;
-  out[2] = second;
-}
-
-/** One Lloyd assignment: nearest center of every point (first on ties); accumulates sums. Returns labels changed. */
-function assignLloyd(
-  X: Float64Array,
-  n: number,
-  d: number,
-  k: number,
-  C: Float64Array,
-  labels: Int32Array,
-  step: Step | null,
-): number {
-  let changed = 0;
-  const near = new Float64Array(3);
-  for (let i = 0; i < n; i++) {
-    const a = i * d;
-    nearestTwo(X, a, C, k, d, near);
-    const best = near[0]!;
-    if (labels[i] !== best) {
-      changed++;
-      labels[i] = best;
-    }
-    if (step) {
-      const o = best * d;
-      for (let t = 0; t < d; t++) step.sums[o + t]! += X[a + t]!;
-      step.counts[best]!++;
-    }
-  }
-  return changed;
-}
-
-/** Hamerly's bounds: upper[i] ≥ dist to its center, lower[i] ≤ dist to any other center. */
-interface Bounds {
-  upper: Float64Array;
-  lower: Float64Array;
-  /** Half the distance from each center to its nearest other center. */
-  half: Float64Array;
-  /**
-   * The loosening owed since the last assignment, per cluster: its center's
-   * move (added to upper) and the largest move of any other center (taken off
-   * lower). Applied as each point is visited, so the bounds are read and
-   * written in one pass instead of two.
-   */
-  grow: Float64Array;
-  shrink: Float64Array;
-  moved: boolean;
-}
-
-// Relative slack on the bound tests: rounding in the bound updates must never
-// let a point skip a distance check that Lloyd would decide differently.
-const SLACK = 1 - 1e-9;
-
-function assignHamerly(
-  X: Float64Array,
-  n: number,
-  d: number,
-  k: number,
-  C: Float64Array,
-  labels: Int32Array,
-  step: Step | null,
-  bounds: Bounds,
-  first: boolean,
-): number {
-  const { upper, lower, half, grow, shrink } = bounds;
-  const moved = bounds.moved && !first;
-  bounds.moved = false;
+/** Half the distance from each center to its nearest other center (Hamerly's first skip test). */
+function halfGaps(C: Float64Array, k: number, d: number, half: Float64Array): void {
   for (let j = 0; j < k; j++) {
     let m = Infinity;
     for (let o = 0; o < k; o++) if (o !== j) m = Math.min(m, sqDist(C, j, C, o, d));
     half[j] = 0.5 * Math.sqrt(m);
   }
-  const sums = step ? step.sums : null;
-  const counts = step ? step.counts : null;
-  const near = new Float64Array(3);
-  let changed = 0;
-  for (let i = 0; i < n; i++) {
-    const a = i * d;
-    let lab = labels[i]!;
-    let u = Infinity;
-    let l = 0;
-    let scan = first;
-    if (!first) {
-      u = upper[i]!;
-      l = lower[i]!;
-      if (moved) {
-        u += grow[lab]!;
-        l -= shrink[lab]!;
-      }
-      const m = Math.max(half[lab]!, l) * SLACK;
-      if (u > m) {
-        // Tighten the upper bound to the exact distance (the same arithmetic as sqDist).
-        const b = lab * d;
-        let s = 0;
-        for (let t = 0; t < d; t++) {
-          const e = X[a + t]! - C[b + t]!;
-          s += e * e;
-        }
-        u = Math.sqrt(s);
-        scan = u > m;
-      }
-    }
-    if (scan) {
-      // Full scan, the same arithmetic and tie rule as Lloyd's.
-      nearestTwo(X, a, C, k, d, near);
-      const best = near[0]!;
-      u = Math.sqrt(near[1]!);
-      l = Math.sqrt(near[2]!);
-      if (lab !== best) {
-        changed++;
-        labels[i] = lab = best;
-      }
-    }
-    upper[i] = u;
-    lower[i] = l;
-    if (sums) {
-      const o = lab * d;
-      for (let t = 0; t < d; t++) sums[o + t]! += X[a + t]!;
-      counts![lab]!++;
-    }
-  }
-  return changed;
 }
 
 /** Records how far the centers moved (shift holds squared moves); the next assignment loosens the bounds by it. */
-function moveBounds(k: number, shift: Float64Array, bounds: Bounds): void {
+function moveBounds(k: number, shift: Float64Array, h: HamerlyState): void {
   // Largest and second-largest move: a point's lower bound drops by the largest move of a center other than its own.
   let r1 = -1;
   let m1 = 0;
@@ -398,10 +218,28 @@ function moveBounds(k: number, shift: Float64Array, bounds: Bounds): void {
     } else if (p > m2) m2 = p;
   }
   for (let j = 0; j < k; j++) {
-    bounds.grow[j] = Math.sqrt(shift[j]!);
-    bounds.shrink[j] = j === r1 ? m2 : m1;
+    h.grow[j] = Math.sqrt(shift[j]!);
+    h.shrink[j] = j === r1 ? m2 : m1;
   }
-  bounds.moved = true;
+}
+
+export interface KmeansSingleOptions {
+  maxIter: number;
+  tolAbs: number;
+  algorithm: 'lloyd' | 'hamerly';
+  onIteration?: (it: number) => void;
+  /** Threads for the assignments (default: up to 2); large inputs only, the result is the same either way. */
+  threads?: number;
+}
+
+export interface KmeansSingleResult {
+  centers: Float64Array;
+  labels: Int32Array;
+  inertia: number;
+  iterations: number;
+  converged: boolean;
+  /** Threads that did the assignments. */
+  threads: number;
 }
 
 /** One k-means run from the given centers. */
@@ -410,35 +248,43 @@ export function kmeansSingle(
   n: number,
   d: number,
   init: Float64Array,
-  opts: { maxIter: number; tolAbs: number; algorithm: 'lloyd' | 'hamerly'; onIteration?: (it: number) => void },
-): { centers: Float64Array; labels: Int32Array; inertia: number; iterations: number; converged: boolean } {
+  opts: KmeansSingleOptions,
+): KmeansSingleResult {
+  const k = init.length / d;
+  const engine = createEngine(X, n, d, k, opts.algorithm === 'hamerly', opts.threads ?? defaultThreads());
+  try {
+    return runSingle(X, n, d, init, opts, engine);
+  } finally {
+    engine.close();
+  }
+}
+
+function runSingle(
+  X: Float64Array,
+  n: number,
+  d: number,
+  init: Float64Array,
+  opts: KmeansSingleOptions,
+  engine: AssignEngine,
+): KmeansSingleResult {
   const k = init.length / d;
   let centers = Float64Array.from(init);
   let next = new Float64Array(k * d);
-  const labels = new Int32Array(n).fill(-1);
+  const labels = engine.labels;
+  labels.fill(-1);
   const step: Step = { sums: new Float64Array(k * d), counts: new Float64Array(k) };
   const shift = new Float64Array(k);
   const hamerly = opts.algorithm === 'hamerly';
-  const bounds: Bounds = {
-    upper: new Float64Array(hamerly ? n : 0),
-    lower: new Float64Array(hamerly ? n : 0),
-    half: new Float64Array(k),
-    grow: new Float64Array(k),
-    shrink: new Float64Array(k),
-    moved: false,
-  };
+  const h = engine.h;
   let strict = false;
   let stoppedOnTol = false;
   let it = 0;
   for (; it < opts.maxIter; it++) {
-    step.sums.fill(0);
-    step.counts.fill(0);
-    const changed = hamerly
-      ? assignHamerly(X, n, d, k, centers, labels, step, bounds, it === 0)
-      : assignLloyd(X, n, d, k, centers, labels, step);
+    if (hamerly) halfGaps(centers, k, d, h.half);
+    const changed = engine.assign(centers, hamerly, step, it === 0, it > 0);
     updateCenters(X, n, d, k, labels, centers, next, step, shift);
     [centers, next] = [next, centers];
-    if (hamerly) moveBounds(k, shift, bounds);
+    if (hamerly) moveBounds(k, shift, h);
     opts.onIteration?.(it);
     // The labels were computed from the previous centers; unchanged labels mean the new centers are a fixed point.
     if (it > 0 && changed === 0) {
@@ -454,17 +300,19 @@ export function kmeansSingle(
   }
   // Stopped on tol or maxIter: one more assignment so the labels match the final centers.
   if (!strict) {
-    if (hamerly) assignHamerly(X, n, d, k, centers, labels, null, bounds, false);
-    else assignLloyd(X, n, d, k, centers, labels, null);
+    if (hamerly) halfGaps(centers, k, d, h.half);
+    engine.assign(centers, hamerly, null, false, true);
   }
   let inertia = 0;
   for (let i = 0; i < n; i++) inertia += sqDist(X, i, centers, labels[i]!, d);
   return {
     centers,
-    labels,
+    // A copy: the engine's labels may live in shared memory and are reused by the next restart.
+    labels: Int32Array.from(labels),
     inertia,
     iterations: Math.min(it + 1, opts.maxIter),
     converged: strict || stoppedOnTol,
+    threads: engine.threads,
   };
 }
 
@@ -477,6 +325,8 @@ export function kmeans(X: Float64Array, n: number, d: number, options: KmeansOpt
   if (options.init && options.init.length !== k * d) throw new RangeError('init must hold k × d values');
   const nInit = options.init ? 1 : (options.nInit ?? 10);
   if (!(Number.isInteger(nInit) && nInit >= 1)) throw new RangeError('nInit must be a positive whole number');
+  const threads = options.threads ?? defaultThreads();
+  if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError('threads must be a positive whole number');
   const maxIter = options.maxIter ?? 300;
   const tol = options.tol ?? 1e-4;
   const tolAbs = absoluteTolerance(X, n, d, tol);
@@ -484,16 +334,24 @@ export function kmeans(X: Float64Array, n: number, d: number, options: KmeansOpt
   // Hamerly pays for its bounds once n·k is large; below that Lloyd's plain loop is as fast.
   const algorithm = requested === 'auto' ? (n * k >= 50_000 && k > 2 ? 'hamerly' : 'lloyd') : requested;
   const rng = new Rng(options.seed ?? 0, 0x6b6d);
-  let best: ReturnType<typeof kmeansSingle> | null = null;
-  for (let r = 0; r < nInit; r++) {
-    const init = options.init ?? kmeansPlusPlus(X, n, d, k, rng);
-    const run = kmeansSingle(X, n, d, init, {
-      maxIter,
-      tolAbs,
-      algorithm,
-      ...(options.onIteration ? { onIteration: options.onIteration } : {}),
-    });
-    if (best === null || run.inertia < best.inertia) best = run;
+  // One engine (and helper thread) for all restarts; it starts while the first seeding runs.
+  const engine = createEngine(X, n, d, k, algorithm === 'hamerly', threads);
+  try {
+    let best: KmeansSingleResult | null = null;
+    for (let r = 0; r < nInit; r++) {
+      const init = options.init ?? kmeansPlusPlus(X, n, d, k, rng);
+      const run = runSingle(
+        X,
+        n,
+        d,
+        init,
+        { maxIter, tolAbs, algorithm, ...(options.onIteration ? { onIteration: options.onIteration } : {}) },
+        engine,
+      );
+      if (best === null || run.inertia < best.inertia) best = run;
+    }
+    return { ...best!, tolAbs, algorithm, nInit };
+  } finally {
+    engine.close();
   }
-  return { ...best!, tolAbs, algorithm, nInit };
 }

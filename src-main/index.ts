@@ -2,7 +2,7 @@
  * Electron main process: one window over the core. Kept thin; the security
  * decisions live in ./electron/ (pure, unit-tested) and the work in ./core/.
  */
-import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, utilityProcess } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkspaceHost } from './core/workspaces/host.ts';
@@ -11,7 +11,7 @@ import { serveAppRequest } from './electron/app-protocol.ts';
 import { CALL_CHANNEL, EVENT_CHANNEL, PICK_FILE_CHANNEL } from './electron/channels.ts';
 import { assertTrustedSender, guardIpc } from './electron/ipc-guard.ts';
 import { APP_SCHEME, APP_URL, isAllowedNavigation, windowOpenDecision, type TrustedOrigins } from './electron/trust.ts';
-import { spawnUtilityChild } from './electron/llm-process.ts';
+import { utilityProcessSpawner } from './electron/llm-process.ts';
 import { createWindowOptions, IMPORT_FILE_FILTERS } from './electron/window.ts';
 import { chooseWorkspace, rememberWorkspace, SAMPLE_CUSTOMERS, workspacesDir } from './electron/workspaces.ts';
 
@@ -46,7 +46,10 @@ async function openWorkspace(): Promise<void> {
     serviceOptions: {
       modelsDir: join(userData, 'models'),
       // The model runs in a utility process from the bundled child entry (see electron/llm-process.ts).
-      llm: { childEntry: fileURLToPath(new URL('./llm-child.js', import.meta.url)), spawnChild: spawnUtilityChild },
+      llm: {
+        childEntry: fileURLToPath(new URL('./llm-child.js', import.meta.url)),
+        spawnChild: utilityProcessSpawner(utilityProcess.fork),
+      },
     },
     onOpened: (path) => rememberWorkspace(userData, path),
   });

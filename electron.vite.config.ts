@@ -25,6 +25,8 @@ export default defineConfig({
           'import-row-worker': resolve(root, 'src-main/core/import/row-worker.ts'),
           // The language model's process (core/llm/child.ts), started as an Electron utilityProcess.
           'llm-child': resolve(root, 'src-main/core/llm/child.ts'),
+          // The Overview's figures, read off the main thread (core/stats/figures.ts looks for it beside itself).
+          'stats-worker': resolve(root, 'src-main/core/stats/stats-worker.ts'),
           // k-means' helper thread (core/analytics/cluster/kmeans-engine.ts looks for it the same way).
           'kmeans-worker': resolve(root, 'src-main/core/analytics/cluster/kmeans-worker.ts'),
         },

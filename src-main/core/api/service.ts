@@ -16,8 +16,7 @@ import {
 } from './contract.ts';
 import { openWorkspace, getMeta, schemaVersion, type Db } from '../db/workspace.ts';
 import { JobRunner } from '../jobs/runner.ts';
-import { workspaceStats } from '../stats/stats.ts';
-import { workspaceTrend } from '../stats/trend.ts';
+import { FiguresCache } from '../stats/figures.ts';
 import { previewImport } from '../import/preview.ts';
 import { listImportRuns, listImportErrors } from '../import/runs.ts';
 import { analysisResult, listAnalysisRuns } from '../analytics/runs.ts';
@@ -54,6 +53,7 @@ export class WorkbenchService {
   private readonly db: Db;
   private readonly handlers: Handlers;
   private readonly chat: ChatHost;
+  private readonly figures: FiguresCache;
   private readonly chatListeners = new Set<(event: ChatEvent) => void>();
 
   constructor(dbPath: string, options: ServiceOptions = {}) {
@@ -61,6 +61,11 @@ export class WorkbenchService {
     this.db = openWorkspace(dbPath);
     this.jobs = new JobRunner(dbPath);
     this.modelsDir = options.modelsDir ?? defaultModelsDir();
+    this.figures = new FiguresCache(dbPath, this.db);
+    // Jobs that change the shop's data make the Overview's figures stale.
+    this.jobs.onUpdate((job) => {
+      if (job.finishedAt !== null && (job.kind === 'import' || job.kind === 'sample')) this.figures.clear();
+    });
     this.chat = new ChatHost(this.db, options.llm ?? {}, (event) => {
       for (const l of this.chatListeners) l(event);
     });
@@ -129,8 +134,13 @@ export class WorkbenchService {
       'workspaces.list': unavailable,
       'workspaces.open': unavailable,
       'workspaces.create': unavailable,
-      'stats.get': () => workspaceStats(db),
-      'stats.trend': (input) => workspaceTrend(db, input),
+      'stats.get': async () => (await this.figures.get({ kind: 'stats' })) as Output<'stats.get'>,
+      'stats.trend': async (input) =>
+        (await this.figures.get({
+          kind: 'trend',
+          unit: input.unit,
+          compareDays: input.compareDays,
+        })) as Output<'stats.trend'>,
       'import.preview': (input) => previewImport(db, input),
       'import.start': (input) => ({ jobId: jobs.start('import', input).id }),
       'import.runs': () => listImportRuns(db),

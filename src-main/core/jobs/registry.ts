@@ -22,7 +22,8 @@ import type { ReportParams } from '../reports/create.ts';
 import { UserError, type JobContext, type JobHandler } from './context.ts';
 
 function withDb<T>(ctx: JobContext, fn: (db: ReturnType<typeof openWorkspace>) => Promise<T> | T): Promise<T> {
-  const db = openWorkspace(ctx.dbPath);
+  // The door checked the file when it opened the workspace; a per-job check would read every page again.
+  const db = openWorkspace(ctx.dbPath, { check: false });
   return Promise.resolve()
     .then(() => fn(db))
     .finally(() => db.close());

@@ -1,0 +1,81 @@
+/**
+ * The Overview's figures, read on a thread of their own and kept until the shop's data changes. The service
+ * calls `FiguresCache.get`; an import or a new sample shop clears it.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Db } from '../db/workspace.ts';
+import { workspaceStats } from './stats.ts';
+import { workspaceTrend } from './trend.ts';
+
+export type FiguresRequest = { kind: 'stats' } | { kind: 'trend'; unit: 'month' | 'week'; compareDays: number };
+
+export function readFigures(db: Db, request: FiguresRequest): unknown {
+  return request.kind === 'stats'
+    ? workspaceStats(db)
+    : workspaceTrend(db, { unit: request.unit, compareDays: request.compareDays });
+}
+
+/** The worker entry: beside this file in the source tree; the desktop bundle ships it as its own file. */
+function workerUrl(): URL | null {
+  // Names in a list, not literals in `new URL(…)`: a bundler would rewrite those into assets.
+  for (const name of ['./stats-worker.ts', './stats-worker.js']) {
+    const url = new URL(name, import.meta.url);
+    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return url;
+  }
+  return null;
+}
+
+function readOffThread(dbPath: string, request: FiguresRequest): Promise<unknown> {
+  const url = workerUrl();
+  if (!url) return Promise.reject(new Error('the figures worker is missing from this build'));
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(url, { workerData: { dbPath, request } });
+    let settled = false;
+    worker.once('message', (m: { ok: true; value: unknown } | { ok: false; message: string }) => {
+      settled = true;
+      if (m.ok) resolve(m.value);
+      else reject(new Error(m.message));
+    });
+    worker.once('error', (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`the figures worker stopped (exit ${code})`));
+    });
+  });
+}
+
+export class FiguresCache {
+  private readonly entries = new Map<string, Promise<unknown>>();
+  private readonly dbPath: string;
+  private readonly fallback: Db;
+
+  constructor(dbPath: string, fallback: Db) {
+    this.dbPath = dbPath;
+    this.fallback = fallback;
+  }
+
+  get(request: FiguresRequest): Promise<unknown> {
+    const key = JSON.stringify(request);
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = readOffThread(this.dbPath, request).catch((err: unknown) => {
+        // No worker file (an unusual build): read here rather than fail the Overview.
+        if (err instanceof Error && /missing from this build/.test(err.message))
+          return readFigures(this.fallback, request);
+        this.entries.delete(key);
+        throw err;
+      });
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** The shop's data changed (an import, a sample shop): figures are read afresh next time. */
+  clear(): void {
+    this.entries.clear();
+  }
+}

@@ -282,6 +282,14 @@ CREATE TABLE product_copy (
 ) STRICT;
 `,
   },
+  {
+    version: 3,
+    name: 'segment drill-down sorted by recency and frequency in SQL',
+    sql: `
+CREATE INDEX rfm_scores_segment_recency ON rfm_scores(run_id, segment, recency_days);
+CREATE INDEX rfm_scores_segment_frequency ON rfm_scores(run_id, segment, frequency);
+`,
+  },
 ];
 
 export const latestVersion = migrations.reduce((v, m) => Math.max(v, m.version), 0);

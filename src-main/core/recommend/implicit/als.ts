@@ -21,7 +21,7 @@ import { Mt19937 } from '../random.ts';
 import type { UserItemMatrix } from './interactions.ts';
 import { TopK } from './item-knn.ts';
 import type { Popularity } from './popularity.ts';
-import type { Recommendation } from './recommend.ts';
+import { PopularityServing, type Recommendation } from './serving.ts';
 
 export type AlsSolver = 'cg' | 'cholesky';
 export type Confidence = 'linear' | 'log';
@@ -422,13 +422,8 @@ export function alsLoss(
  * W = (YᵀC_uY + λI)⁻¹, so the score of i splits into Σ_j c_j (y_iᵀ W y_j) over the customer's
  * items j; the bought item with the largest term is the "because".
  */
-export class AlsRecommender {
-  readonly matrix: UserItemMatrix;
+export class AlsRecommender extends PopularityServing {
   readonly model: AlsModel;
-  readonly popularity: Popularity;
-  private readonly excluded: Int32Array;
-  private stamp = 0;
-  private top: TopK | null = null;
   /** Explanations cost a Cholesky per customer: off for bulk scoring (evaluation). */
   private readonly explain: boolean;
   private readonly userVector: Float64Array;
@@ -439,10 +434,8 @@ export class AlsRecommender {
     if (model.nItems !== matrix.nItems || model.nUsers !== matrix.nUsers) {
       throw new RangeError('model and matrix differ in size');
     }
-    this.matrix = matrix;
+    super(matrix, popularity);
     this.model = model;
-    this.popularity = popularity;
-    this.excluded = new Int32Array(matrix.nItems);
     this.explain = options.explain ?? true;
     this.userVector = new Float64Array(model.factors);
   }
@@ -489,12 +482,6 @@ export class AlsRecommender {
       }
       return best;
     });
-  }
-
-  private topOf(n: number): TopK {
-    if (this.top?.k !== n) this.top = new TopK(n);
-    this.top.clear();
-    return this.top;
   }
 
   private dotItems(i: number, j: number): number {
@@ -554,29 +541,6 @@ export class AlsRecommender {
       });
     }
     if (fill) this.fillPopular(out, n, mark);
-    return out;
-  }
-
-  private fillPopular(out: Recommendation[], n: number, mark: number): void {
-    const { ranked, count } = this.popularity;
-    for (let r = 0; r < ranked.length && out.length < n; r++) {
-      const i = ranked[r]!;
-      if (this.excluded[i] === mark || count[i] === 0) continue;
-      out.push({ item: i, score: count[i]!, source: 'popular', because: -1 });
-    }
-  }
-
-  /** Popularity alone for user u (the baseline), leaving out what the customer bought. */
-  popularFor(u: number, n: number): Recommendation[] {
-    const { byUser, bought } = this.matrix;
-    const mark = ++this.stamp;
-    if (u >= 0 && u < this.matrix.nUsers) {
-      for (let p = byUser.indptr[u]!; p < byUser.indptr[u + 1]!; p++) {
-        if (bought[p]) this.excluded[byUser.indices[p]!] = mark;
-      }
-    }
-    const out: Recommendation[] = [];
-    this.fillPopular(out, n, mark);
     return out;
   }
 

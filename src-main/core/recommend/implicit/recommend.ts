@@ -8,15 +8,9 @@ import type { UserItemMatrix } from './interactions.ts';
 import { ItemScorer, TopK } from './item-knn.ts';
 import type { ItemKnnModel } from './item-knn.ts';
 import type { Popularity } from './popularity.ts';
+import { PopularityServing, type Recommendation } from './serving.ts';
 
-export interface Recommendation {
-  item: number;
-  /** Summed similarity ('similar'), x_u·y_i of ALS ('factors') or customers who have the item ('popular'). */
-  score: number;
-  source: 'similar' | 'factors' | 'popular';
-  /** The basket item that contributed most ('similar') or is closest in factors ('factors'), else -1. */
-  because: number;
-}
+export type { Recommendation } from './serving.ts';
 
 export interface AlsoBought {
   item: number;
@@ -25,22 +19,14 @@ export interface AlsoBought {
   together: number;
 }
 
-export class ImplicitRecommender {
+export class ImplicitRecommender extends PopularityServing {
   private readonly scorer: ItemScorer;
-  /** excluded[i] === stamp marks item i as excluded for the current request. */
-  private readonly excluded: Int32Array;
-  private stamp = 0;
-
-  readonly matrix: UserItemMatrix;
   readonly model: ItemKnnModel;
-  readonly popularity: Popularity;
 
   constructor(matrix: UserItemMatrix, model: ItemKnnModel, popularity: Popularity) {
-    this.matrix = matrix;
+    super(matrix, popularity);
     this.model = model;
-    this.popularity = popularity;
     this.scorer = new ItemScorer(model);
-    this.excluded = new Int32Array(matrix.nItems);
   }
 
   /**
@@ -70,38 +56,6 @@ export class ImplicitRecommender {
       }
     }
     if (fill) this.fillPopular(out, n, mark);
-    return out;
-  }
-
-  /** One heap reused across requests of the same n (scoring every customer must not allocate per customer). */
-  private top: TopK | null = null;
-  private topOf(n: number): TopK {
-    if (this.top?.k !== n) this.top = new TopK(n);
-    this.top.clear();
-    return this.top;
-  }
-
-  /** Appends popular items not yet excluded until the list has n entries. */
-  private fillPopular(out: Recommendation[], n: number, mark: number): void {
-    const { ranked, count } = this.popularity;
-    for (let r = 0; r < ranked.length && out.length < n; r++) {
-      const i = ranked[r]!;
-      if (this.excluded[i] === mark || count[i] === 0) continue;
-      out.push({ item: i, score: count[i]!, source: 'popular', because: -1 });
-    }
-  }
-
-  /** Popularity alone for user u (the baseline), leaving out what the customer bought. */
-  popularFor(u: number, n: number): Recommendation[] {
-    const { byUser, bought } = this.matrix;
-    const mark = ++this.stamp;
-    if (u >= 0 && u < this.matrix.nUsers) {
-      for (let p = byUser.indptr[u]!; p < byUser.indptr[u + 1]!; p++) {
-        if (bought[p]) this.excluded[byUser.indices[p]!] = mark;
-      }
-    }
-    const out: Recommendation[] = [];
-    this.fillPopular(out, n, mark);
     return out;
   }
 

@@ -2,7 +2,7 @@
  * Preload (sandboxed, built as CommonJS): exposes exactly window.workbench and
  * never ipcRenderer itself.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import type { ServerEvent } from './core/api/contract.ts';
 import { CALL_CHANNEL, EVENT_CHANNEL, PICK_FILE_CHANNEL, type IpcResult } from './electron/channels.ts';
 
@@ -22,5 +22,10 @@ contextBridge.exposeInMainWorld('workbench', {
   },
   pickFile(): Promise<string | null> {
     return ipcRenderer.invoke(PICK_FILE_CHANNEL) as Promise<string | null>;
+  },
+  // A dropped file's path on disk (File.path is gone under contextIsolation); '' when it has none.
+  // Only Files the user dropped or picked carry a path: a File built by page script never does.
+  pathForFile(file: File): string {
+    return webUtils.getPathForFile(file);
   },
 });

@@ -4,25 +4,17 @@
  * core; on the calling thread for small files (a thread costs more than it
  * saves), for XLSX, and where no worker file ships.
  */
-import { existsSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { FromReader, ToReader } from './row-worker.ts';
 import { readRows, type RowBatch, type RowStageSetup } from './rows.ts';
 import { ImportError } from './types.ts';
+import { workerEntry } from '../util/worker-entry.ts';
 
 /** Files from this size up are read on their own thread. */
 export const THREAD_MIN_BYTES = 2 * 1024 * 1024;
 
-/** The worker entry: next to this file in the source tree; the desktop bundle ships it as its own file. */
-function workerUrl(): URL | null {
-  // Names in a list, not literals in `new URL(…)`: a bundler would rewrite those into assets.
-  for (const name of ['./row-worker.ts', './import-row-worker.js']) {
-    const url = new URL(name, import.meta.url);
-    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return url;
-  }
-  return null;
-}
+const rowWorkerUrl = () => workerEntry(import.meta.url, 'row-worker.ts', 'import-row-worker.js');
 
 /**
  * The file's row batches in order. Stopping early (a cancel, an error while
@@ -30,7 +22,7 @@ function workerUrl(): URL | null {
  */
 export function rowBatches(setup: RowStageSetup, isCancelled: () => boolean): AsyncGenerator<RowBatch> {
   const threaded = setup.format !== 'xlsx' && statSync(setup.path).size >= THREAD_MIN_BYTES;
-  const url = threaded ? workerUrl() : null;
+  const url = threaded ? rowWorkerUrl() : null;
   return url ? threadBatches(url, setup) : readRows(setup, isCancelled);
 }
 

@@ -2,12 +2,11 @@
  * The Overview's figures, read on a thread of their own and kept until the shop's data changes. The service
  * calls `FiguresCache.get`; an import or a new sample shop clears it.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Db } from '../db/workspace.ts';
 import { workspaceStats } from './stats.ts';
 import { workspaceTrend } from './trend.ts';
+import { workerEntry } from '../util/worker-entry.ts';
 
 export type FiguresRequest = { kind: 'stats' } | { kind: 'trend'; unit: 'month' | 'week'; compareDays: number };
 
@@ -17,15 +16,7 @@ export function readFigures(db: Db, request: FiguresRequest): unknown {
     : workspaceTrend(db, { unit: request.unit, compareDays: request.compareDays });
 }
 
-/** The worker entry: beside this file in the source tree; the desktop bundle ships it as its own file. */
-function workerUrl(): URL | null {
-  // Names in a list, not literals in `new URL(…)`: a bundler would rewrite those into assets.
-  for (const name of ['./stats-worker.ts', './stats-worker.js']) {
-    const url = new URL(name, import.meta.url);
-    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return url;
-  }
-  return null;
-}
+const workerUrl = () => workerEntry(import.meta.url, 'stats-worker.ts', 'stats-worker.js');
 
 function readOffThread(dbPath: string, request: FiguresRequest): Promise<unknown> {
   const url = workerUrl();

@@ -21,6 +21,8 @@ export interface Transport {
   onEvent(cb: (event: ServerEvent) => void): () => void;
   /** Desktop: the native file dialog. */
   pickFile?: () => Promise<string | null>;
+  /** Desktop: a dropped File's path on disk ('' when it has none); the file is read in place, not uploaded. */
+  pathForFile?: (file: File) => string;
   /** Browser mode: hands a dropped or picked file to the server, which returns its path there. */
   upload?: (file: File, onProgress?: (fraction: number) => void) => Promise<string>;
 }
@@ -49,6 +51,7 @@ function electronTransport(bridge: NonNullable<Window['workbench']>): Transport 
     },
     onEvent: (cb) => bridge.onEvent(cb),
     pickFile: () => bridge.pickFile(),
+    pathForFile: (file) => bridge.pathForFile(file),
   };
 }
 

@@ -8,9 +8,7 @@
  * own slot and the slots are added in chunk order on every path, so the
  * thread count never changes a result.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { chunkCount, hamerlyChunks, lloydChunks, reduceChunks, type HamerlyState } from './kmeans-kernel.ts';
 import {
@@ -33,6 +31,7 @@ import {
   type SharedSetup,
   type SharedViews,
 } from './kmeans-shared.ts';
+import { workerEntry } from '../../util/worker-entry.ts';
 
 /** The sums one assignment accumulates for the next centers (k × d and k). */
 export interface Step {
@@ -61,16 +60,7 @@ export function defaultThreads(): number {
   return Math.min(2, availableParallelism());
 }
 
-/** The helper entry: next to this file in the source tree; the desktop bundle ships it as its own file. */
-function workerUrl(): URL | null {
-  // Names in a list, not literals in `new URL(…)`: a bundler would rewrite those into assets. The bundle
-  // may put this code in out/main/chunks/, one level below the worker entry.
-  for (const name of ['./kmeans-worker.ts', './kmeans-worker.js', '../kmeans-worker.js']) {
-    const url = new URL(name, import.meta.url);
-    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return url;
-  }
-  return null;
-}
+const workerUrl = () => workerEntry(import.meta.url, 'kmeans-worker.ts', 'kmeans-worker.js');
 
 /** An engine for n × d points and k centers; threaded when asked for and the work is large enough. */
 export function createEngine(

@@ -3,10 +3,13 @@
  * llama.cpp's llama-bench on the same model. Usage:
  *   npm run bench -- llm [model.gguf] [runs]
  * Default model: ../shared/models/rand-llama-134m-q4_k_m.gguf (random weights, real LLaMA tokenizer); skipped with a
- * message when it is absent. Figures are medians of `runs` (default 5), configurations interleaved run by run so a
+ * message when it is absent. With LLAMA_BENCH=/path/to/llama-bench (llama.cpp built from the source node-llama-cpp
+ * ships: node_modules/node-llama-cpp/llama/gitRelease.bundle), llama-bench also runs in this run, between the app's
+ * measurements, and the ratios are given against it too: the stored table is another machine's figures. Figures are medians of `runs` (default 5), configurations interleaved run by run so a
  * noisy machine slows them alike. Decode = (tokens − 1) / (last chunk's arrival − first chunk's arrival) as the caller
  * sees it; time to first token = from the chat() call to the first chunk.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +67,17 @@ async function timedChat(
   const decodeTps =
     result.tokens > 1 && first !== null && last > first ? (result.tokens - 1) / ((last - first) / 1000) : 0;
   return { result, ttftMs, decodeTps };
+}
+
+/** llama-bench's tokens/s for one test on this machine, now (null without LLAMA_BENCH). */
+function llamaBench(threads: number, prompt: number, gen: number, repeats: number): number | null {
+  const bin = process.env.LLAMA_BENCH;
+  if (!bin) return null;
+  const args = ['-m', modelPath, '-t', String(threads), '-p', String(prompt), '-n', String(gen), '-r', String(repeats)];
+  const r = spawnSync(bin, [...args, '-o', 'json'], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`llama-bench failed: ${r.stderr || r.error}`);
+  const [test] = JSON.parse(r.stdout) as { avg_ts: number }[];
+  return test?.avg_ts ?? null;
 }
 
 const median = (xs: number[]): number => {
@@ -174,6 +188,8 @@ try {
   }
   const decodeMedian = decode.map(median);
   const bestRef = Math.max(REFERENCE.tg128[1], REFERENCE.tg128[2]);
+  // llama.cpp's own decode on this machine, right after the app's runs (median of `runs` repeats inside llama-bench).
+  const here = { 1: llamaBench(1, 0, 128, runs), 2: llamaBench(2, 0, 128, runs) } as Record<number, number | null>;
   console.log('\ndecode, 128 tokens        caller tok/s  child tok/s  llama-bench tg128  ratio  bar');
   for (const [i, c] of configs.entries()) {
     const threads = loaded[i]!.threads as 1 | 2;
@@ -188,6 +204,21 @@ try {
     console.log(
       `${c.label.padEnd(24)} ${f0(m).padStart(13)} ${f0(median(short[i]!)).padStart(12)} ${String(ref).padStart(18)}  ${ratio(m, ref).padStart(5)}  ${bar}`,
     );
+  }
+  if (here[1] && here[2]) {
+    const best = Math.max(here[1], here[2]);
+    console.log(`\nsame run, llama-bench tg128 on this machine: ${f0(here[1])} tok/s at 1 thread, ${f0(here[2])} at 2`);
+    for (const [i, c] of configs.entries()) {
+      if (c.env.UV_THREADPOOL_SIZE) continue;
+      const threads = loaded[i]!.threads as 1 | 2;
+      const m = decodeMedian[i]!;
+      const same = here[threads] ?? best;
+      const line =
+        c.label === 'auto'
+          ? `${ratio(m, best)} of best ${f0(best)} (≥ ${BAR.auto}×: ${m >= BAR.auto * best ? 'pass' : 'FAIL'})`
+          : `${ratio(m, same)} of ${f0(same)} (≥ ${BAR.decode}×: ${m >= BAR.decode * same ? 'pass' : 'FAIL'})`;
+      console.log(`${c.label.padEnd(24)} ${f0(m).padStart(13)}  ${line}`);
+    }
   }
 
   const raw = median(rawDecode);
@@ -223,6 +254,14 @@ try {
     console.log(
       `${configs[i]!.label.padEnd(24)} ${String(prompt).padStart(11)} ${String(evaluated).padStart(10)} ${f0(m).padStart(8)} ${f0(refMs).padStart(18)}  ${ratio(m, refMs).padStart(5)}  ≤ ${BAR.ttft}×: ${m <= BAR.ttft * refMs ? 'pass' : 'FAIL'}`,
     );
+    // The same number of prompt tokens through llama-bench on this machine, now (a longer prompt costs more per token).
+    const pp = llamaBench(threads, evaluated, 0, runs);
+    if (pp) {
+      const hereMs = (evaluated / pp) * 1000;
+      console.log(
+        `${''.padEnd(24)} same run, llama-bench pp${evaluated} ${f0(hereMs)} ms: ${ratio(m, hereMs)} (≤ ${BAR.ttft}×: ${m <= BAR.ttft * hereMs ? 'pass' : 'FAIL'})`,
+      );
+    }
   }
   const r = runtimes[2]!;
   const turn1 = await timedChat(r, user, { system, maxTokens: 64 });

@@ -8,8 +8,17 @@ import { fileURLToPath } from 'node:url';
 import { WorkspaceHost } from './core/workspaces/host.ts';
 import { setJobWorkerUrl } from './core/jobs/runner.ts';
 import { serveAppRequest } from './electron/app-protocol.ts';
-import { CALL_CHANNEL, EVENT_CHANNEL, PICK_FILE_CHANNEL } from './electron/channels.ts';
+import {
+  CALL_CHANNEL,
+  DROP_GRANT_CHANNEL,
+  EVENT_CHANNEL,
+  PICK_FILE_CHANNEL,
+  PICK_SAVE_CHANNEL,
+} from './electron/channels.ts';
 import { assertTrustedSender, guardIpc } from './electron/ipc-guard.ts';
+import { PathGrants, PathGuard } from './electron/path-grants.ts';
+import { saveDialogOptions } from './electron/save-dialog.ts';
+import { registeredModelPaths } from './core/llm/models.ts';
 import { APP_SCHEME, APP_URL, isAllowedNavigation, windowOpenDecision, type TrustedOrigins } from './electron/trust.ts';
 import { utilityProcessSpawner } from './electron/llm-process.ts';
 import { createWindowOptions, IMPORT_FILE_FILTERS } from './electron/window.ts';
@@ -29,6 +38,8 @@ protocol.registerSchemesAsPrivileged([
 ]);
 
 let service: WorkspaceHost | null = null;
+// The files the user picked or dropped, per window: the only paths outside the app's folders the core may touch.
+const grants = new PathGrants();
 let unsubscribe: (() => void) | null = null;
 
 function currentService(): WorkspaceHost {
@@ -82,18 +93,55 @@ function createWindow(): BrowserWindow {
     if (!isAllowedNavigation(url, trusted)) event.preventDefault();
   });
   win.webContents.on('will-attach-webview', (event) => event.preventDefault());
+  // Grants end with the page that received them (reload, close).
+  const owner = win.webContents.id;
+  win.webContents.on('did-navigate', () => grants.clear(owner));
+  win.webContents.once('destroyed', () => grants.clear(owner));
   void win.loadURL(devServerUrl ?? APP_URL);
   return win;
 }
 
 function registerIpc(): void {
-  ipcMain.handle(CALL_CHANNEL, guardIpc({ service: currentService, trusted }));
+  const userData = app.getPath('userData');
+  const modelsDir = join(userData, 'models');
+  const paths = new PathGuard({
+    grants,
+    areas: () => ({ workspaces: service?.folder ?? workspacesDir(userData), models: modelsDir }),
+    areaFiles: {
+      // The open workspace may lie outside the folder (remembered from earlier); registered models lie anywhere.
+      workspaces: () => (service ? [service.service.dbPath] : []),
+      models: () => registeredModelPaths(modelsDir),
+    },
+  });
+  ipcMain.handle(CALL_CHANNEL, guardIpc({ service: currentService, trusted, paths }));
   ipcMain.handle(PICK_FILE_CHANNEL, async (event) => {
     assertTrustedSender(event, trusted);
     const owner = BrowserWindow.fromWebContents(event.sender);
     const options = { properties: ['openFile' as const], filters: IMPORT_FILE_FILTERS };
     const result = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
-    return result.canceled ? null : (result.filePaths[0] ?? null);
+    const picked = result.canceled ? null : (result.filePaths[0] ?? null);
+    if (picked !== null) grants.grant(event.sender.id, picked, 'open');
+    return picked;
+  });
+  ipcMain.handle(PICK_SAVE_CHANNEL, async (event, suggestedName: unknown) => {
+    assertTrustedSender(event, trusted);
+    const owner = BrowserWindow.fromWebContents(event.sender);
+    const options = saveDialogOptions(suggestedName, app.getPath('documents'));
+    const result = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
+    const chosen = result.canceled || !result.filePath ? null : result.filePath;
+    if (chosen !== null) grants.grant(event.sender.id, chosen, 'save');
+    return chosen;
+  });
+  // Only the preload's pathForFile sends this, with the path Electron found for a real dropped File.
+  ipcMain.on(DROP_GRANT_CHANNEL, (event, path: unknown) => {
+    try {
+      assertTrustedSender(event, trusted);
+      if (typeof path !== 'string' || path === '' || path.length > 4096) throw new Error('no path');
+      grants.grant(event.sender.id, path, 'open');
+      event.returnValue = true;
+    } catch {
+      event.returnValue = false;
+    }
   });
 }
 

@@ -150,8 +150,37 @@ describe('classify data', () => {
         'city=X': 1,
         'share:toys': 2 / 3,
         'share:books': 1 / 3,
+        // Sales with an item of the category: a count, not a share.
+        'orders:toys': 1,
+        'orders:books': 1,
       });
-      expect(row(1)).toMatchObject({ 'age=unknown': 1, 'gender=unknown': 1, 'city=Y': 1, 'share:toys': 1 });
+      expect(row(1)).toMatchObject({
+        'age=unknown': 1,
+        'gender=unknown': 1,
+        'city=Y': 1,
+        'share:toys': 1,
+        'orders:toys': 1,
+        'orders:books': 0,
+      });
+      // The optional per-category columns: recency in days (never bought: the shop's history length + 1),
+      // shares of sales and of recent spend, browsing shares (no events here).
+      const all = classifyFeatures(db, cut, vocab, 'preferred-category', [
+        'orderShare',
+        'recentShare',
+        'recency',
+        'browse',
+      ]);
+      const full = (i: number) => Object.fromEntries(all.features.map((f, j) => [f, all.X[i * all.d + j]]));
+      expect(all.features.some((f) => f.startsWith('share:') || f.startsWith('orders:'))).toBe(false);
+      expect(full(0)).toMatchObject({
+        'recency:toys': 10,
+        'recency:books': 10,
+        'orderShare:toys': 1,
+        'recentShare:books': 1 / 3,
+        'browse:toys': 0,
+        browseEvents: 0,
+      });
+      expect(full(1)).toMatchObject({ 'recency:toys': 5, 'recency:books': 11 });
       for (const g of m.groups.filter((x) => x.columns.length > 1)) {
         for (let i = 0; i < m.n; i++) expect(g.columns.reduce((s, j) => s + m.X[i * m.d + j]!, 0)).toBe(1);
       }
@@ -189,6 +218,13 @@ describe('the classify job on the sample shop', () => {
       for (const dr of sel.dropped) expect(sel.keptFeatures).not.toContain(dr.feature);
       expect(r.preparation.transforms[0]).toMatchObject({ kind: 'log1p' });
       expect(r.importances.length).toBeGreaterThan(5);
+      // Tree: rules per class from the same final trees, so every class's leaves hold the same customers.
+      if (model === 'tree') {
+        expect(r.classRules!.map((s) => s.class)).toEqual(r.classes);
+        const sums = r.classRules!.map((s) => s.rules.reduce((a, x) => a + x.n, 0));
+        expect(new Set(sums).size).toBe(1);
+        expect(sums[0]).toBeGreaterThan(r.train.customers / 3);
+      } else expect(r.classRules).toBeNull();
       expect(r.customers).toHaveLength(200);
       for (let i = 1; i < r.customers.length; i++) {
         expect(r.customers[i]!.probability).toBeLessThanOrEqual(r.customers[i - 1]!.probability);
@@ -224,7 +260,7 @@ describe('the classify job on the sample shop', () => {
     expect(r.metrics.accuracy).toBeGreaterThan(r.baseline.majority);
     // Beauty spend is what tells the sample shop's genders apart.
     const top = r.importances.slice().sort((a, b) => b.mean - a.mean)[0]!;
-    expect(top.feature).toMatch(/^share:Beauty/);
+    expect(top.feature).toMatch(/^(share|orders):Beauty/);
     expect(r.customers.every((c) => c.actual === null || r.classes.includes(c.actual))).toBe(true);
   });
 

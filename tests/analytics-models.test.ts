@@ -7,7 +7,8 @@ import {
   DAY,
   futureSpend,
 } from '../src-main/core/analytics/models/churn.ts';
-import { runChurn } from '../src-main/core/analytics/models/job.ts';
+import { C_GRID } from '../src-main/core/analytics/models/choose-c.ts';
+import { reasonText, runChurn } from '../src-main/core/analytics/models/job.ts';
 import { lasso, ols, predictLinear, ridge } from '../src-main/core/analytics/models/linear.ts';
 import { runRegress } from '../src-main/core/analytics/models/regress-job.ts';
 import { fitLogistic, predictProba } from '../src-main/core/analytics/models/logistic.ts';
@@ -476,7 +477,33 @@ describe('churn', () => {
         }
         expect(r.atRisk[0]!.externalId).toMatch(/^C\d{4}$/);
         expect(r.atRisk[0]!.reasons.length).toBeGreaterThan(0);
+        // Three labelled windows pooled for training, the three latest for the final model.
+        expect(r.pooling).toEqual({
+          trainCutoffs: ['2024-07-05', '2024-04-06', '2024-01-07'],
+          refitCutoffs: ['2024-10-03', '2024-07-05', '2024-04-06'],
+        });
+        // Structured reasons: the CLI's English is their wording, and each one holds for the customer.
+        for (const a of r.atRisk) {
+          expect(a.reasons).toEqual(a.why.map(reasonText));
+          for (const w of a.why) {
+            expect(CHURN_FEATURES).toContain(w.feature);
+            if (w.referenceKind === 'threshold') {
+              expect(w.direction === 'above' ? w.value > w.reference : w.value <= w.reference).toBe(true);
+              expect(w.logOdds).toBeNull();
+            } else {
+              // The shown contributions raise the risk: the value lies on the coefficient's side of typical.
+              const coef = r.coefficients!.find((c) => c.feature === w.feature)!.coef;
+              expect(w.logOdds).toBeGreaterThan(0);
+              expect(w.direction).toBe(coef > 0 ? 'above' : 'below');
+              expect(w.direction === 'above' ? w.value >= w.reference : w.value <= w.reference).toBe(true);
+            }
+          }
+        }
         if (model === 'logistic') {
+          // C chosen on the training windows alone, from the grid.
+          expect(r.regularization!.chosenBy).toBe('cross-validation');
+          expect(C_GRID).toContain(r.regularization!.C);
+          expect(r.regularization!.grid.map((g) => g.C)).toEqual([...C_GRID]);
           expect(r.coefficients!.find((c) => c.feature === 'recency')!.coef).toBeGreaterThan(0);
           expect(r.coefficients!.find((c) => c.feature === 'discountShare')!.coef).toBeGreaterThan(0);
         } else {
@@ -521,6 +548,30 @@ describe('churn', () => {
       );
       const st = ws.db.prepare(`SELECT status FROM analysis_runs ORDER BY id`).pluck().all();
       expect(st).toEqual(['failed', 'failed']);
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('trainWindows: one window trains on its customers only; pooling stops at the shop start; a given C is kept', async () => {
+    const ws = tempWorkspace();
+    try {
+      churnShop(ws.db);
+      const ctx = testContext(ws.path);
+      const one = await runChurn(ws.db, { asOf: ASOF, model: 'logistic', seed: 3, trainWindows: 1, C: 0.5 }, ctx);
+      expect(one.pooling.trainCutoffs).toEqual(['2024-07-05']);
+      expect(one.train.customers).toBe(churnFeatures(ws.db, dayOf('2024-07-05')).n);
+      expect(one.regularization).toMatchObject({ C: 0.5, finalC: 0.5, chosenBy: 'parameter', grid: [] });
+      // The shop starts in 2022: of twelve asked-for windows only those with buyers and both labels are pooled.
+      const many = await runChurn(ws.db, { asOf: ASOF, model: 'tree', seed: 3, trainWindows: 12 }, ctx);
+      const cutoffs = many.pooling.trainCutoffs;
+      expect(cutoffs.length).toBeGreaterThan(3);
+      expect(cutoffs.length).toBeLessThan(12);
+      expect(cutoffs.every((c) => c >= '2022-01-01')).toBe(true);
+      expect(many.regularization).toBeNull();
+      await expect(runChurn(ws.db, { asOf: ASOF, model: 'tree', seed: 3, trainWindows: 0 }, ctx)).rejects.toThrow(
+        UserError,
+      );
     } finally {
       ws.cleanup();
     }

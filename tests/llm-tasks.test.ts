@@ -14,6 +14,7 @@ import {
   analyzeReviews,
   normalizeInsight,
   pendingReviews,
+  readReviewFailures,
   readReviewInsights,
   reviewPrompt,
 } from '../src-main/core/llm/tasks/reviews.ts';
@@ -138,7 +139,8 @@ describe('personas', () => {
   it('a segment persona is schema-valid JSON, stored once per segment (upsert)', async () => {
     const segment = 'Champions';
     const en = await generatePersona(db, runtime, { segment, language: 'en' });
-    expect(en).toMatchObject({ scope: 'segment', subject: segment, model: 'tiny.gguf' });
+    expect(en).toMatchObject({ scope: 'segment', subject: segment, language: 'en', model: 'tiny.gguf' });
+    expect(readPersonas(db, { scope: 'segment' })).toEqual([en]);
     expect(personaSchema.validate.parse(en.persona)).toEqual(en.persona);
     const zh = await generatePersona(db, runtime, { segment, language: 'zh' });
     const rows = db
@@ -147,6 +149,7 @@ describe('personas', () => {
       persona: string;
     }[];
     expect(rows).toHaveLength(1);
+    expect(zh.language).toBe('zh');
     expect(personaSchema.validate.parse(JSON.parse(rows[0]!.persona))).toEqual(zh.persona);
     expect(readPersonas(db, { scope: 'segment' })).toEqual([zh]);
   });
@@ -213,6 +216,32 @@ describe('review batch', () => {
     }
     // Nothing left: a third run has nothing to do.
     expect(await analyzeReviews(db, runtime, { limit: 3 })).toMatchObject({ analyzed: 0, remaining: 0 });
+  });
+
+  it('records a review whose answer was unusable as failed, and the next run retries and clears it', async () => {
+    const victim = db.prepare('SELECT id FROM reviews ORDER BY id LIMIT 1').pluck().get() as number;
+    db.prepare('DELETE FROM review_insights WHERE review_id = ?').run(victim);
+    // Eight tokens cannot hold a whole insight: the JSON is cut off, which is an invalid output, not a crash.
+    const bad = await analyzeReviews(db, runtime, { maxTokens: 8, language: 'en' });
+    expect(bad).toMatchObject({ analyzed: 0, remaining: 1, recovered: 0, cancelled: false });
+    expect(bad.failed.map((f) => f.reviewId)).toEqual([victim]);
+    const again = await analyzeReviews(db, runtime, { maxTokens: 8, language: 'en' });
+    expect(again.failed).toHaveLength(1);
+    expect(readReviewFailures(db)).toEqual([
+      expect.objectContaining({
+        reviewId: victim,
+        attempts: 2,
+        model: 'tiny.gguf',
+        error: expect.stringMatching(/maxTokens/),
+      }),
+    ]);
+    // The reports read review_insights: a failure never lands there.
+    expect(db.prepare('SELECT COUNT(*) FROM review_insights WHERE review_id = ?').pluck().get(victim)).toBe(0);
+
+    const resumed = await analyzeReviews(db, runtime, { language: 'en' });
+    expect(resumed).toMatchObject({ analyzed: 1, recovered: 1, failed: [], remaining: 0 });
+    expect(readReviewFailures(db)).toEqual([]);
+    expect(db.prepare('SELECT COUNT(*) FROM review_insight_failures').pluck().get()).toBe(0);
   });
 });
 

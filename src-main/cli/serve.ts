@@ -11,6 +11,9 @@ import type { ChatHostOptions } from '../core/chat/host.ts';
 import { WorkspaceHost } from '../core/workspaces/host.ts';
 import { UserError } from '../core/jobs/context.ts';
 import { startServer } from '../server/server.ts';
+import { browserPathCheck } from '../server/paths.ts';
+import { DEFAULT_UPLOAD_DIR } from '../server/upload.ts';
+import { registeredModelPaths } from '../core/llm/models.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -65,7 +68,15 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
   });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer({ service, port: opts.port ?? 0, staticDir });
+    // The page may name files only in the app's folders and its uploads (server/paths.ts).
+    const checkPaths = browserPathCheck({
+      workspaces: () => service.folder,
+      models: () => service.service.modelsDir,
+      uploads: DEFAULT_UPLOAD_DIR,
+      openWorkspace: () => service.service.dbPath,
+      registeredModels: () => registeredModelPaths(service.service.modelsDir),
+    });
+    server = await startServer({ service, port: opts.port ?? 0, staticDir, uploadDir: DEFAULT_UPLOAD_DIR, checkPaths });
   } catch (err) {
     await service.close();
     const e = err as NodeJS.ErrnoException;

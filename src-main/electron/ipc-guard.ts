@@ -16,6 +16,13 @@ export interface ServiceLike {
 /** The part of IpcMainInvokeEvent the guard reads. */
 export interface IpcEventLike {
   senderFrame: { url: string; parent?: unknown } | null;
+  /** The window's webContents: whose path grants apply. */
+  sender?: { id: number };
+}
+
+/** Refuses file paths the user did not choose (see path-grants.ts). */
+export interface PathCheck {
+  check(owner: number, method: string, input: unknown): void;
 }
 
 export class UntrustedSenderError extends Error {
@@ -34,6 +41,8 @@ export interface GuardOptions {
   /** A getter, so the main process can switch workspaces under a registered handler. */
   service: () => ServiceLike;
   trusted: TrustedOrigins;
+  /** Without it, paths pass to the core unchecked (tests of the envelope only). */
+  paths?: PathCheck;
 }
 
 /**
@@ -48,6 +57,8 @@ export function guardIpc(opts: GuardOptions) {
       return { ok: false, error: { code: 'invalid_input', message: 'method must be a string' } };
     }
     try {
+      // Before the core sees the call: a path nobody chose never reaches a file system call.
+      opts.paths?.check(event.sender?.id ?? -1, method, input);
       return { ok: true, value: await opts.service().call(method, input) };
     } catch (err) {
       return { ok: false, error: toApiErrorBody(err) };

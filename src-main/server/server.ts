@@ -36,6 +36,8 @@ export interface ServerOptions {
   limits?: { body?: number; upload?: number };
   /** Milliseconds between SSE heartbeat comments (15 s). */
   heartbeatMs?: number;
+  /** Refuses file paths the page may not name (throws an error with code 'rejected'); see server/paths.ts. */
+  checkPaths?: (method: string, input: unknown) => void;
 }
 
 export interface RunningServer {
@@ -170,6 +172,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       }
       try {
         const input = await readJsonBody(req, bodyLimit);
+        opts.checkPaths?.(method, input);
         const output = await opts.service.call(method, input);
         return sendJson(res, 200, output ?? null);
       } catch (err) {

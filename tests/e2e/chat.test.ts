@@ -71,6 +71,29 @@ describe('chat view', () => {
     await page.screenshot({ path: join(screenshots, 'chat-en-US.png'), fullPage: true });
   });
 
+  it('shows "processing prompt n/m" before the first token of a long prompt', async () => {
+    await page.locator('[data-field="template"]').selectOption('push');
+    await page.locator('[data-field="ground-on"]').selectOption('segment');
+    await page.locator('[data-field="subject"]').fill('Champions');
+    await page.locator('[data-action="create-chat"]').click();
+    await page.getByText('push · Champions').first().waitFor();
+    // The tiny model reads about a token per character: grounding plus this brief is well over one 512-token batch.
+    const brief = Array.from({ length: 12 }, (_, i) => `Point ${i + 1}: mention the spring offer and free shipping.`);
+    await page.locator('[data-field="prompt"]').fill(brief.join(' '));
+    await page.locator('[data-action="send"]').click();
+    const progress = page.getByTestId('prompt-progress');
+    await progress.waitFor({ timeout: 30_000 });
+    const [evaluated, total] =
+      ((await progress.textContent()) ?? '')
+        .match(/(\d+)\/(\d+)/)
+        ?.slice(1)
+        .map(Number) ?? [];
+    expect(total).toBeGreaterThan(512);
+    expect(evaluated).toBeLessThan(total!);
+    await expect.poll(() => messages('assistant').count(), { timeout: 60_000 }).toBe(1);
+    expect(await progress.count()).toBe(0);
+  });
+
   it('stop ends a long reply while it streams', async () => {
     await page.locator('[data-field="template"]').selectOption('');
     await page.locator('[data-field="ground-on"]').selectOption('none');

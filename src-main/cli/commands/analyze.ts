@@ -185,6 +185,12 @@ export function registerAnalyze(program: Command): void {
     )
     .addOption(new Option('--model <name>', 'classifier').choices(['logistic', 'tree', 'mlp']).default('logistic'))
     .option('--horizon-days <n>', 'preferred category: days of purchases that define it', int, 90)
+    .addOption(
+      new Option('--holdout <kind>', 'customers columns: evaluate on a random 20% or the newest 20%').choices([
+        'random',
+        'newest',
+      ]),
+    )
     .option('--seed <n>', 'random seed', int, 0)
     .option('--json', 'print JSON')
     .action(
@@ -194,19 +200,34 @@ export function registerAnalyze(program: Command): void {
         target: 'preferred-category' | 'gender' | 'ageGroup' | 'city' | 'country' | 'occupation';
         model: 'logistic' | 'tree' | 'mlp';
         horizonDays: number;
+        holdout?: 'random' | 'newest';
         seed: number;
         json?: boolean;
       }) => {
         await runJobCommand(
           o.db,
           'analysis.classify',
-          { asOf: o.asOf, target: o.target, model: o.model, horizonDays: o.horizonDays, seed: o.seed },
+          {
+            asOf: o.asOf,
+            target: o.target,
+            model: o.model,
+            horizonDays: o.horizonDays,
+            seed: o.seed,
+            ...(o.holdout ? { holdout: o.holdout } : {}),
+          },
           !!o.json,
           (r) => {
             const m = r.metrics as { accuracy: number; macroF1: number };
             const b = r.baseline as { majority: number; history: number | null };
             const imp = (r.importances as { feature: string; mean: number }[]).slice().sort((x, y) => y.mean - x.mean);
-            console.log(`classify ${String(r.target)} with ${String(r.model)} (held-out, time-based)`);
+            const w = r.windows as Record<string, unknown>;
+            const split =
+              'heldOutRandomShare' in w
+                ? 'random 20% held out'
+                : 'heldOutFirstSaleFrom' in w
+                  ? 'newest 20% held out'
+                  : 'held out in time';
+            console.log(`classify ${String(r.target)} with ${String(r.model)} (${split})`);
             console.log(`model      accuracy ${m.accuracy.toFixed(4)}  macroF1 ${m.macroF1.toFixed(4)}`);
             console.log(
               `baseline   majority ${b.majority.toFixed(4)}${b.history === null ? '' : `  same-as-before ${b.history.toFixed(4)}`}`,

@@ -80,7 +80,29 @@ const recommendedSchema = z.object({
   file: z.string(),
   languages: z.string(),
   note: z.string(),
+  /** What the Download button asks for (an hf: reference to the file). */
+  download: z.string(),
 });
+
+export const downloadInfoSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  status: z.enum(['downloading', 'retrying', 'verifying', 'paused', 'completed', 'failed', 'cancelled']),
+  received: z.number(),
+  total: z.number().nullable(),
+  bytesPerSecond: z.number().nullable(),
+  sha256: z.string().nullable(),
+  error: z.string().nullable(),
+  retried: z.number().int(),
+  path: z.string().nullable(),
+  /** A partial download the app's quit cut off (not paused by the merchant): the model manager resumes it. */
+  interrupted: z.boolean(),
+  updatedAt: z.number(),
+});
+export type DownloadInfoShape = z.infer<typeof downloadInfoSchema>;
+
+/** A model download's progress and state changes ('download' server events). */
+export const downloadEventSchema = z.object({ type: z.literal('download'), download: downloadInfoSchema });
 
 export const llmStatusSchema = z.object({
   model: z
@@ -106,6 +128,7 @@ const gpuSchema = z.enum(['auto', 'cuda', 'vulkan', 'metal', 'cpu']);
 export const personaRecordSchema = z.object({
   scope: z.enum(['segment', 'customer']),
   subject: z.string(),
+  language: z.enum(['zh', 'en']),
   persona: z.object({
     name: z.string(),
     portrait: z.string(),
@@ -142,6 +165,23 @@ export const chatApi = {
     }),
   },
   'llm.add': { input: z.object({ path: z.string().min(1) }), output: modelEntrySchema },
+  /** Model downloads into the models folder: running, paused (also after a restart), finished this session. */
+  'llm.download.list': { input: z.object({}), output: z.array(downloadInfoSchema) },
+  'llm.download.start': {
+    input: z.object({
+      /** An http(s) URL of a .gguf file or hf:owner/repo/file.gguf. */
+      url: z.string().min(1).max(2000),
+      fileName: z.string().min(1).max(255).optional(),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/, 'a SHA-256 is 64 hexadecimal digits')
+        .optional(),
+    }),
+    output: downloadInfoSchema,
+  },
+  'llm.download.pause': { input: z.object({ id: z.string().min(1) }), output: downloadInfoSchema },
+  'llm.download.resume': { input: z.object({ id: z.string().min(1) }), output: downloadInfoSchema },
+  'llm.download.cancel': { input: z.object({ id: z.string().min(1) }), output: z.object({ cancelled: z.boolean() }) },
   'llm.status': { input: z.object({}), output: llmStatusSchema },
   'llm.load': {
     input: z.object({
@@ -173,6 +213,17 @@ export const chatApi = {
       meanSentiment: z.number().nullable(),
       aspects: z.array(z.object({ aspect: z.string(), reviews: z.number().int() })),
       latest: z.array(reviewInsightSchema),
+      /** Reviews whose last analysis failed (invalid output); the next run retries them. */
+      failed: z.number().int(),
+      failures: z.array(
+        z.object({
+          reviewId: z.number().int(),
+          error: z.string(),
+          attempts: z.number().int(),
+          model: z.string(),
+          failedAt: z.number(),
+        }),
+      ),
     }),
   },
   'chat.list': {
@@ -225,6 +276,15 @@ export const chatEventSchema = z.discriminatedUnion('event', [
     conversationId: z.number().int(),
     event: z.literal('chunk'),
     text: z.string(),
+  }),
+  z.object({
+    type: z.literal('chat'),
+    streamId: z.string(),
+    conversationId: z.number().int(),
+    /** Before the first token of a long prompt: prompt tokens evaluated out of those to evaluate. */
+    event: z.literal('prompt'),
+    evaluated: z.number().int(),
+    total: z.number().int(),
   }),
   z.object({
     type: z.literal('chat'),

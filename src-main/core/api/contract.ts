@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { importKinds } from '../import/fields.ts';
 import { apiErrorCodes } from './error-codes.ts';
 import { reportFormats, reportLangs, reportSections } from '../reports/sections.ts';
-import { chatApi, chatEventSchema } from './contract-chat.ts';
+import { chatApi, chatEventSchema, downloadEventSchema } from './contract-chat.ts';
 
 export { apiErrorCodes, type ApiErrorCode } from './error-codes.ts';
 
@@ -210,6 +210,7 @@ export const churnInputSchema = z.object({
   maxDepth: z.number().int().min(1).max(20).optional(),
   minSamplesLeaf: z.number().int().min(1).optional(),
   top: z.number().int().min(1).max(10_000).optional(),
+  trainWindows: z.number().int().min(1).max(12).optional(),
 });
 
 export const regressInputSchema = z.object({
@@ -236,6 +237,8 @@ export const classifyInputSchema = z.object({
   correlationThreshold: z.number().gt(0).max(1).optional(),
   minClassSize: z.number().int().min(1).optional(),
   top: z.number().int().min(1).max(10_000).optional(),
+  holdout: z.enum(['random', 'newest']).optional(),
+  trainWindows: z.number().int().min(1).max(12).optional(),
 });
 
 export const nextActionInputSchema = z.object({
@@ -418,6 +421,7 @@ export type Output<M extends Method> = z.infer<Api[M]['output']>;
 export const serverEventSchema = z.union([
   z.object({ type: z.literal('job'), job: jobStateSchema }),
   chatEventSchema,
+  downloadEventSchema,
   // Another workspace was opened: views reload.
   z.object({ type: z.literal('workspace'), path: z.string() }),
 ]);

@@ -5,7 +5,7 @@ import { machineFacts } from '../llm/fit.ts';
 import { addModel, listModels, RECOMMENDED_MODELS } from '../llm/models.ts';
 import type { ChatHost } from './host.ts';
 import type { JobRunner } from '../jobs/runner.ts';
-import { readPersonas, readReviewInsights } from '../llm/tasks/index.ts';
+import { readPersonas, readReviewFailures, readReviewInsights } from '../llm/tasks/index.ts';
 import {
   createConversation,
   deleteConversation,
@@ -50,6 +50,12 @@ export function chatHandlers(db: Db, host: ChatHost, modelsDir: string, jobs: Jo
         throw new UserError((err as Error).message);
       }
     },
+    'llm.download.list': () => host.downloads(modelsDir).list(),
+    'llm.download.start': (input) =>
+      host.downloads(modelsDir).start(input.url, { fileName: input.fileName, sha256: input.sha256 }),
+    'llm.download.pause': (input) => host.downloads(modelsDir).pause(input.id),
+    'llm.download.resume': (input) => host.downloads(modelsDir).resume(input.id),
+    'llm.download.cancel': async (input) => ({ cancelled: await host.downloads(modelsDir).cancel(input.id) }),
     'llm.status': () => host.status(),
     'llm.load': (input) =>
       host.load(input.path, {
@@ -97,11 +103,14 @@ function reviewInsightSummary(db: Db, limit: number) {
        GROUP BY j.value ORDER BY reviews DESC, aspect`,
     )
     .all() as { aspect: string; reviews: number }[];
+  const failures = readReviewFailures(db);
   return {
     reviews: counts.reviews,
     analyzed: counts.analyzed,
     meanSentiment: counts.mean,
     aspects,
     latest: readReviewInsights(db, { limit }),
+    failed: failures.length,
+    failures: failures.slice(0, limit),
   };
 }

@@ -14,6 +14,7 @@ import { customerGrounding, productGrounding, segmentGrounding } from '../llm/gr
 import { buildPrompt, clampToLimit, fitHistory } from '../llm/prompts.ts';
 import type { LlmChatTurn, LlmGpu, LlmInfo, LlmModelInfo } from '../llm/protocol.ts';
 import { LlmError, LlmRuntime, type SpawnLlmChild } from '../llm/runtime.ts';
+import { DownloadManager, type DownloadInfo, type DownloadManagerOptions } from '../llm/download-manager.ts';
 import {
   appendMessage,
   getConversation,
@@ -27,8 +28,10 @@ import {
 export type ChatEvent =
   | { type: 'chat'; streamId: string; conversationId: number; event: 'start'; userMessage: ChatMessage | null }
   | { type: 'chat'; streamId: string; conversationId: number; event: 'chunk'; text: string }
+  | { type: 'chat'; streamId: string; conversationId: number; event: 'prompt'; evaluated: number; total: number }
   | { type: 'chat'; streamId: string; conversationId: number; event: 'done'; message: ChatMessage }
-  | { type: 'chat'; streamId: string; conversationId: number; event: 'error'; message: string };
+  | { type: 'chat'; streamId: string; conversationId: number; event: 'error'; message: string }
+  | { type: 'download'; download: DownloadInfo };
 
 export interface ChatHostOptions {
   gpu?: LlmGpu;
@@ -39,6 +42,8 @@ export interface ChatHostOptions {
   /** How the model process starts: the desktop app's bundled child entry and Electron's utilityProcess. */
   childEntry?: string;
   spawnChild?: SpawnLlmChild;
+  /** Retry and progress settings of model downloads (tests shorten the back-off). */
+  downloads?: DownloadManagerOptions;
 }
 
 export interface LlmStatus {
@@ -63,6 +68,7 @@ export class ChatHost {
   private modelPath: string | null = null;
   private info: LlmInfo | null = null;
   private streams = new Map<string, AbortController>();
+  private downloadManager: DownloadManager | null = null;
   private nextStream = 0;
   private readonly db: Db;
   private readonly options: ChatHostOptions;
@@ -216,7 +222,19 @@ export class ChatHost {
     return stream !== undefined;
   }
 
+  /** The model downloads into `modelsDir` (created on first use; one folder per host). */
+  downloads(modelsDir: string): DownloadManager {
+    this.downloadManager ??= new DownloadManager(
+      modelsDir,
+      (download) => this.emit({ type: 'download', download }),
+      this.options.downloads,
+    );
+    return this.downloadManager;
+  }
+
   async close(): Promise<void> {
+    // Running downloads pause: their partial files resume when the app (or this workspace) opens again.
+    await this.downloadManager?.close();
     for (const s of this.streams.values()) s.abort();
     await this.runtime?.close();
     this.runtime = null;
@@ -280,6 +298,9 @@ export class ChatHost {
           firstToken ??= performance.now();
           this.emit({ type: 'chat', streamId, conversationId, event: 'chunk', text });
         },
+        // A long grounded prompt takes seconds before the first token on a laptop: say how far it is.
+        onPromptProgress: (evaluated, total) =>
+          this.emit({ type: 'chat', streamId, conversationId, event: 'prompt', evaluated, total }),
       });
       const ended = performance.now();
       const decodeSeconds = (ended - (firstToken ?? ended)) / 1000;

@@ -290,6 +290,25 @@ CREATE INDEX rfm_scores_segment_recency ON rfm_scores(run_id, segment, recency_d
 CREATE INDEX rfm_scores_segment_frequency ON rfm_scores(run_id, segment, frequency);
 `,
   },
+  {
+    version: 4,
+    name: 'persona language; review insights that failed, kept for a resume to retry',
+    sql: `
+-- The language a persona was written in. Older rows were written in Chinese unless they hold no Han character.
+ALTER TABLE personas ADD COLUMN language TEXT NOT NULL DEFAULT 'zh' CHECK (language IN ('zh', 'en'));
+UPDATE personas SET language = 'en' WHERE NOT persona GLOB '*[一-鿿]*';
+
+-- A review whose answer could not be used (invalid output, cut off at maxTokens). Kept apart from review_insights so
+-- that every row there stays a valid insight for the reports; a later run retries these and clears the row on success.
+CREATE TABLE review_insight_failures (
+  review_id   INTEGER PRIMARY KEY REFERENCES reviews(id) ON DELETE CASCADE,
+  error       TEXT NOT NULL,
+  attempts    INTEGER NOT NULL DEFAULT 1,
+  model       TEXT NOT NULL,
+  failed_at   INTEGER NOT NULL
+) STRICT;
+`,
+  },
 ];
 
 export const latestVersion = migrations.reduce((v, m) => Math.max(v, m.version), 0);

@@ -34,6 +34,8 @@ export interface Writer {
 class KeyCache<V> {
   private map = new Map<string, V>();
   private readonly max: number;
+  /** Whether a key ever left the cache: until then a miss means the key was never set. */
+  evicted = false;
   constructor(max = 200_000) {
     this.max = max;
   }
@@ -41,7 +43,10 @@ class KeyCache<V> {
     return this.map.get(key);
   }
   set(key: string, value: V): void {
-    if (this.map.size >= this.max) this.map = new Map();
+    if (this.map.size >= this.max) {
+      this.map = new Map();
+      this.evicted = true;
+    }
     this.map.set(key, value);
   }
 }
@@ -345,21 +350,29 @@ interface PendingLine {
   add: boolean;
 }
 
-function ordersWriter(db: Db, runId: number): Writer {
+function ordersWriter(db: Db, runId: number, occurrenceCache: number): Writer {
   const entities = new Entities(db, runId);
   const upsertOrder = orderUpsert(db);
   // Transaction logs without an order id (CDNOW): the id is the row's content plus
-  // its occurrence count, stable when the same file is imported again.
-  const occurrences = new Map<string, number>();
+  // its occurrence count in the file, stable when the same file is imported again.
+  // Recent counts stay in memory; once the cache has dropped keys, a key it lacks is
+  // counted from this run's orders instead (its earlier occurrences are written
+  // already), so memory stays flat however long the file.
+  const occurrences = new KeyCache<number>(occurrenceCache);
+  // `~base#n` ids of one base sort between `~base#` and `~base#:` (digits sort below ':').
+  const written = db
+    .prepare('SELECT COUNT(*) FROM orders WHERE external_id > ? AND external_id < ? AND import_run_id = ?')
+    .pluck();
   return {
     write(row) {
       const customerId = entities.customer(row);
       let id = str(row.order_id);
       if (id === null) {
-        const base = `${String(row.customer)}|${String(row.date)}|${String(row.amount)}|${String(row.quantity ?? '')}`;
-        const n = (occurrences.get(base) ?? 0) + 1;
-        occurrences.set(base, n);
-        id = `~${base}#${n}`;
+        const base = `~${String(row.customer)}|${String(row.date)}|${String(row.amount)}|${String(row.quantity ?? '')}#`;
+        const seen =
+          occurrences.get(base) ?? (occurrences.evicted ? (written.get(base, `${base}:`, runId) as number) : 0);
+        occurrences.set(base, seen + 1);
+        id = `${base}${seen + 1}`;
       }
       const amount = num(row.amount);
       const status = (row.status as string | null | undefined) ?? (amount !== null && amount < 0 ? 'returned' : null);
@@ -529,12 +542,19 @@ function campaignsWriter(db: Db, runId: number): Writer {
   };
 }
 
-export function createWriter(db: Db, kind: ImportKind, runId: number, mapped: ReadonlySet<FieldName>): Writer {
+/** `occurrenceCache`: keys of id-less order rows counted in memory (smaller only in tests, to reach the fallback). */
+export function createWriter(
+  db: Db,
+  kind: ImportKind,
+  runId: number,
+  mapped: ReadonlySet<FieldName>,
+  { occurrenceCache = 200_000 }: { occurrenceCache?: number } = {},
+): Writer {
   switch (kind) {
     case 'order-lines':
       return orderLinesWriter(db, runId, mapped);
     case 'orders':
-      return ordersWriter(db, runId);
+      return ordersWriter(db, runId, occurrenceCache);
     case 'customers':
       return customersWriter(db, runId);
     case 'products':

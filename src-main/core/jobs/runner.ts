@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { JobState } from '../api/contract.ts';
 import type { WorkerMessage, WorkerStart } from './protocol.ts';
 import { CancelledError, type JobContext } from './context.ts';
+import { workerResourceLimits } from './limits.ts';
 
 export type JobListener = (job: JobState) => void;
 
@@ -147,9 +148,10 @@ export class JobRunner {
       dbPath: this.dbPath,
       cancelFlag: next.cancelFlag.buffer,
     };
-    // V8 grows a busy thread's young generation to 128 MB; row-at-a-time work
-    // gains nothing from that, and memory must stay flat whatever the file size.
-    const worker = new Worker(workerUrl, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 24 } });
+    const worker = new Worker(workerUrl, {
+      workerData: data,
+      resourceLimits: workerResourceLimits(next.state.kind, next.params),
+    });
     next.worker = worker;
     let outcome: Partial<JobState> | null = null;
     worker.on('message', (m: WorkerMessage) => {

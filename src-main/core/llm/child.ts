@@ -3,6 +3,7 @@
 import type {
   ChatHistoryItem,
   Llama,
+  LlamaChatSession,
   LlamaContext,
   LlamaContextSequence,
   LlamaGrammar,
@@ -36,6 +37,9 @@ let model: LlamaModel | null = null;
 let context: LlamaContext | null = null;
 let sequence: LlamaContextSequence | null = null;
 let modelInfo: LlmModelInfo | null = null;
+// The model's chat wrapper, resolved by the first session and reused: resolving "auto" parses and tries the model's
+// Jinja chat template anew for every LlamaChatSession, about 0.4 s before each reply's prompt is even evaluated.
+let chatWrapper: LlamaChatSession['chatWrapper'] | null = null;
 
 // llama.cpp explains failures only in its log ("Failed to load model" is all the exception says), so keep the
 // recent warnings and errors to attach to errors; they also go to stderr, which the parent keeps a tail of.
@@ -99,6 +103,7 @@ async function unloadModel(): Promise<{ disposed: boolean }> {
   context = null;
   model = null;
   modelInfo = null;
+  chatWrapper = null;
   // Dispose explicitly: waiting for the garbage collector keeps hundreds of MB (or VRAM) busy.
   if (c) await c.dispose();
   if (m) await m.dispose();
@@ -129,6 +134,11 @@ async function load(options: LlmLoadOptions): Promise<LlmModelInfo> {
     await m.dispose();
     throw new ChildError(`Could not create a ${options.contextSize}-token context: ${(error as Error).message}`);
   }
+  // Resolve the chat wrapper now, while the merchant waits for the load anyway, not before the first reply.
+  const { LlamaChatSession } = await nlc();
+  const probe = new LlamaChatSession({ contextSequence: sequence, autoDisposeSequence: false });
+  chatWrapper = probe.chatWrapper;
+  probe.dispose();
   modelInfo = {
     path: options.modelPath,
     sizeBytes: m.size,
@@ -142,13 +152,12 @@ async function load(options: LlmLoadOptions): Promise<LlmModelInfo> {
 
 /**
  * Threads when the caller leaves it to us: the physical cores (cpuMathCores leaves out SMT siblings and efficiency
- * cores) less one for node's own threads. llama.cpp's compute threads busy-wait at every step; between tokens the
- * child's main thread and libuv worker must run too, and when they take a compute thread's core the others spin.
- * On 2 cores one thread decodes faster than two (shared/README.md: 210 vs 193 tok/s), and far faster when the machine
- * is busy with other work.
+ * cores). With the child's libuv pool at one worker (runtime.ts), its main thread and that worker no longer preempt
+ * llama.cpp's busy-waiting compute threads for long, and every core counts: on 2 cores, side by side with llama-bench,
+ * 2 threads decoded at 116 tok/s against 90 for 1 (llama-bench: 124 and 91) and evaluated prompts 1.6× as fast.
  */
 function autoThreads(cpuMathCores: number): number {
-  return Math.max(1, cpuMathCores - 1);
+  return Math.max(1, cpuMathCores);
 }
 
 async function info(gpu: LlmGpu): Promise<LlmInfo> {
@@ -194,6 +203,54 @@ class ChunkStream {
   }
 }
 
+// How often prompt progress is sampled; tests sample every millisecond to see every batch of a tiny model.
+const PROMPT_PROGRESS_MS = Number(process.env['WORKBENCH_PROMPT_PROGRESS_MS']) || 200;
+
+/**
+ * "Processing prompt n/m" while a long prompt is evaluated. node-llama-cpp says nothing between the request and the
+ * first token, but it evaluates the prompt in batches of the context's batch size and its token meter counts each
+ * batch as it is handed to llama.cpp. So a timer samples the meter, and everything before the batch in flight is done.
+ * The evaluation itself is untouched (no extra decode calls): the cost is one tokenization of the prompt and a timer
+ * on a thread that is idle during the prefill. Returns a stop function, or null when the prompt fits in one batch.
+ */
+function watchPromptProgress(
+  id: number,
+  session: LlamaChatSession,
+  history: ChatHistoryItem[],
+  prompt: string,
+  meterAtStart: ReturnType<LlamaContextSequence['tokenMeter']['getState']>,
+): (() => void) | null {
+  if (!model || !context || !sequence) return null;
+  const seq = sequence;
+  let total: number;
+  try {
+    const { contextText } = session.chatWrapper.generateContextState({
+      chatHistory: [...history, { type: 'user', text: prompt }, { type: 'model', response: [] }],
+    });
+    const tokens = contextText.tokenize(model.tokenizer);
+    // The prefix already in the context is reused, not evaluated again.
+    total = Math.max(1, tokens.length - seq.compareContextTokens(tokens).firstDifferentIndex);
+  } catch {
+    // Progress is a courtesy: a chat template it cannot render ahead of time must not fail the reply.
+    return null;
+  }
+  const batch = context.batchSize;
+  if (total <= batch) return null;
+  const lastBatch = total - Math.floor((total - 1) / batch) * batch;
+  send({ id, type: 'promptProgress', evaluated: 0, total });
+  let reported = 0;
+  const timer = setInterval(() => {
+    const used = seq.tokenMeter.diff(meterAtStart);
+    const handedOver = Math.min(total, used.usedInputTokens + used.usedOutputTokens);
+    const done = Math.max(0, handedOver - (handedOver >= total ? lastBatch : batch));
+    if (done > reported) {
+      reported = done;
+      send({ id, type: 'promptProgress', evaluated: done, total });
+    }
+  }, PROMPT_PROGRESS_MS);
+  return () => clearInterval(timer);
+}
+
 const active = new Map<number, AbortController>();
 const stoppedEarly = new Set<number>();
 
@@ -212,7 +269,12 @@ async function generate(
   const grammar = schema ? await createGrammar(schema) : undefined;
   // autoDisposeSequence false: the sequence outlives the session, so the next call reuses the evaluated prefix
   // (sequence.evaluate keeps the context tokens up to the first that differs from the new prompt's).
-  const session = new LlamaChatSession({ contextSequence: sequence, autoDisposeSequence: false });
+  const session = new LlamaChatSession({
+    contextSequence: sequence,
+    autoDisposeSequence: false,
+    ...(chatWrapper ? { chatWrapper } : {}),
+  });
+  chatWrapper ??= session.chatWrapper;
   const history: ChatHistoryItem[] = [];
   if (params.system) history.push({ type: 'system', text: params.system });
   for (const turn of 'history' in params ? (params.history ?? []) : []) {
@@ -231,6 +293,10 @@ async function generate(
   let firstTokenAt: number | null = null;
   let lastTokenAt = 0;
   const stream = new ChunkStream((text) => send({ id, type: 'chunk', text }));
+  const stopProgress =
+    'promptProgress' in params && params.promptProgress
+      ? watchPromptProgress(id, session, history, params.prompt, meterAtStart)
+      : null;
   try {
     const result = await session.promptWithMeta(params.prompt, {
       maxTokens: params.maxTokens,
@@ -243,6 +309,7 @@ async function generate(
         lastTokenAt = performance.now();
         if (firstTokenAt === null) {
           firstTokenAt = lastTokenAt;
+          stopProgress?.();
           // The first token is sampled from the prompt's last logits: the context holds exactly the prompt now, and
           // the meter has counted only the prompt tokens that were not already in the cache.
           promptTokens = seq.nextTokenIndex;
@@ -265,6 +332,7 @@ async function generate(
     };
     return { text: result.responseText, stopReason, tokens, stats };
   } finally {
+    stopProgress?.();
     active.delete(id);
     session.dispose();
   }

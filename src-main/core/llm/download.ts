@@ -55,6 +55,8 @@ export interface DownloadOptions {
   /** Aborting pauses: the partial file and its state stay for the next run to resume. */
   signal?: AbortSignal;
   onProgress?: (progress: DownloadProgress) => void;
+  /** Called before each back-off wait: which retry this is, how long it waits, and why the last attempt failed. */
+  onRetry?: (retry: { attempt: number; delayMs: number; reason: string }) => void;
 }
 
 export interface DownloadResult {
@@ -73,7 +75,7 @@ export interface DownloadResult {
   retried: number;
 }
 
-interface PartState {
+export interface PartState {
   url: string;
   etag: string | null;
   lastModified: string | null;
@@ -112,7 +114,7 @@ function fileNameOf(url: string, given: string | undefined): string {
   return name;
 }
 
-function readState(file: string): PartState | null {
+export function readState(file: string): PartState | null {
   try {
     const s = JSON.parse(readFileSync(file, 'utf8')) as Partial<PartState>;
     if (typeof s.url !== 'string') return null;
@@ -274,7 +276,9 @@ async function transfer(url: string, target: string, options: DownloadOptions): 
         throw new DownloadError('network', `cannot download ${url}: ${lastError} (gave up after ${retries} retries)`);
       }
       retried++;
-      await wait(Math.min(MAX_BACKOFF_MS, backoff * 2 ** (failures - 1)), options.signal);
+      const delayMs = Math.min(MAX_BACKOFF_MS, backoff * 2 ** (failures - 1));
+      options.onRetry?.({ attempt: failures, delayMs, reason: lastError });
+      await wait(delayMs, options.signal);
       if (options.signal?.aborted) return paused();
     }
     let offset = sizeOf(part);

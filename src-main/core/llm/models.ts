@@ -103,6 +103,11 @@ export function addModel(dir: string, path: string, options: ListOptions = {}): 
   return entry(full, 'registered', options);
 }
 
+/** The registered files' paths only, without reading their headers (the doors' path checks ask often). */
+export function registeredModelPaths(dir: string): string[] {
+  return readRegistry(dir).models.map((m) => m.path);
+}
+
 /** Forgets a registered file (the file itself stays). False when it was not registered. */
 export function removeModel(dir: string, path: string): boolean {
   const full = resolve(path);
@@ -120,57 +125,67 @@ export interface RecommendedModel {
   /** Approximate download size in bytes. */
   sizeBytes: number;
   licence: string;
-  /** Where to download it by hand; the app never downloads. */
+  /** The model's page (licence, card). */
   url: string;
   file: string;
   languages: string;
   note: string;
+  /** The hf: reference the model manager downloads, only when the merchant presses Download. */
+  download: string;
 }
 
+/** hf:owner/repo/file for a recommended model's page and file name. */
+const hfReference = (m: Omit<RecommendedModel, 'download'>): RecommendedModel => ({
+  ...m,
+  download: `hf:${m.url.replace(/^https:\/\/huggingface\.co\//, '')}/${m.file}`,
+});
+
 /** Small instruct models that write Chinese and English marketing copy on an ordinary laptop. Data only. */
-export const RECOMMENDED_MODELS: readonly RecommendedModel[] = [
-  {
-    name: 'Qwen2.5 1.5B Instruct',
-    parameters: '1.5B',
-    quantization: 'Q4_K_M',
-    sizeBytes: 1.12e9,
-    licence: 'Apache-2.0',
-    url: 'https://huggingface.co/Qwen/Qwen2.5-1.5B-Instruct-GGUF',
-    file: 'qwen2.5-1.5b-instruct-q4_k_m.gguf',
-    languages: 'zh, en',
-    note: 'Fast on any recent laptop; strong Chinese for its size.',
-  },
-  {
-    name: 'Qwen2.5 3B Instruct',
-    parameters: '3B',
-    quantization: 'Q4_K_M',
-    sizeBytes: 2.1e9,
-    licence: 'Qwen Research License (non-commercial; check before business use)',
-    url: 'https://huggingface.co/Qwen/Qwen2.5-3B-Instruct-GGUF',
-    file: 'qwen2.5-3b-instruct-q4_k_m.gguf',
-    languages: 'zh, en',
-    note: 'Better copy than 1.5B; mind the licence.',
-  },
-  {
-    name: 'Llama 3.2 3B Instruct',
-    parameters: '3B',
-    quantization: 'Q4_K_M',
-    sizeBytes: 2.02e9,
-    licence: 'Llama 3.2 Community License',
-    url: 'https://huggingface.co/bartowski/Llama-3.2-3B-Instruct-GGUF',
-    file: 'Llama-3.2-3B-Instruct-Q4_K_M.gguf',
-    languages: 'en (Chinese not officially supported)',
-    note: 'Good English copy; weaker in Chinese.',
-  },
-  {
-    name: 'Gemma 2 2B it',
-    parameters: '2.6B',
-    quantization: 'Q4_K_M',
-    sizeBytes: 1.71e9,
-    licence: 'Gemma Terms of Use',
-    url: 'https://huggingface.co/bartowski/gemma-2-2b-it-GGUF',
-    file: 'gemma-2-2b-it-Q4_K_M.gguf',
-    languages: 'en, zh',
-    note: 'Fluent English; 8K context.',
-  },
-];
+export const RECOMMENDED_MODELS: readonly RecommendedModel[] = (
+  [
+    {
+      name: 'Qwen2.5 1.5B Instruct',
+      parameters: '1.5B',
+      quantization: 'Q4_K_M',
+      sizeBytes: 1.12e9,
+      licence: 'Apache-2.0',
+      url: 'https://huggingface.co/Qwen/Qwen2.5-1.5B-Instruct-GGUF',
+      file: 'qwen2.5-1.5b-instruct-q4_k_m.gguf',
+      languages: 'zh, en',
+      note: 'Fast on any recent laptop; strong Chinese for its size.',
+    },
+    {
+      name: 'Qwen2.5 3B Instruct',
+      parameters: '3B',
+      quantization: 'Q4_K_M',
+      sizeBytes: 2.1e9,
+      licence: 'Qwen Research License (non-commercial; check before business use)',
+      url: 'https://huggingface.co/Qwen/Qwen2.5-3B-Instruct-GGUF',
+      file: 'qwen2.5-3b-instruct-q4_k_m.gguf',
+      languages: 'zh, en',
+      note: 'Better copy than 1.5B; mind the licence.',
+    },
+    {
+      name: 'Llama 3.2 3B Instruct',
+      parameters: '3B',
+      quantization: 'Q4_K_M',
+      sizeBytes: 2.02e9,
+      licence: 'Llama 3.2 Community License',
+      url: 'https://huggingface.co/bartowski/Llama-3.2-3B-Instruct-GGUF',
+      file: 'Llama-3.2-3B-Instruct-Q4_K_M.gguf',
+      languages: 'en (Chinese not officially supported)',
+      note: 'Good English copy; weaker in Chinese.',
+    },
+    {
+      name: 'Gemma 2 2B it',
+      parameters: '2.6B',
+      quantization: 'Q4_K_M',
+      sizeBytes: 1.71e9,
+      licence: 'Gemma Terms of Use',
+      url: 'https://huggingface.co/bartowski/gemma-2-2b-it-GGUF',
+      file: 'gemma-2-2b-it-Q4_K_M.gguf',
+      languages: 'en, zh',
+      note: 'Fluent English; 8K context.',
+    },
+  ] satisfies Omit<RecommendedModel, 'download'>[]
+).map(hfReference);

@@ -6,7 +6,7 @@ export type LlmGpu = 'auto' | 'cuda' | 'vulkan' | 'metal' | false;
 export interface LlmLoadOptions {
   modelPath: string;
   gpu: LlmGpu;
-  /** CPU threads for inference; 0 picks the physical cores less one (node-llama-cpp's cpuMathCores − 1, at least 1). */
+  /** CPU threads for inference; 0 picks the physical cores (node-llama-cpp's cpuMathCores). */
   threads: number;
   /** Context window in tokens. */
   contextSize: number;
@@ -25,6 +25,8 @@ export interface LlmChatParams {
   maxTokens: number;
   /** 0 = greedy (node-llama-cpp's default). */
   temperature?: number;
+  /** Report 'promptProgress' while a prompt longer than one batch is evaluated, before the first token. */
+  promptProgress?: boolean;
 }
 
 export interface LlmJsonParams {
@@ -105,5 +107,7 @@ export type LlmRequest =
 export type LlmResponse =
   | { type: 'ready'; pid: number }
   | { id: number; type: 'chunk'; text: string }
+  /** Prompt tokens evaluated so far out of those the request has to evaluate (the cached prefix not counted). */
+  | { id: number; type: 'promptProgress'; evaluated: number; total: number }
   | { id: number; type: 'result'; result: unknown }
   | { id: number; type: 'error'; message: string; llamaLog: string[] };

@@ -29,7 +29,7 @@ export type {
 export interface LlmRuntimeOptions {
   /** Default 'auto': the best prebuilt backend that works here, else the CPU. */
   gpu?: LlmGpu;
-  /** CPU threads; 0 (default) picks the physical cores less one, at least 1 (see child.ts autoThreads). */
+  /** CPU threads; 0 (default) picks the physical cores (see child.ts autoThreads). */
   threads?: number;
   /** Context window in tokens (default 4096). */
   contextSize?: number;
@@ -69,6 +69,8 @@ export interface LlmChatOptions extends LlmCallOptions {
   history?: LlmChatTurn[];
   /** Called with each piece of text as the model produces it. */
   onChunk?: (text: string) => void;
+  /** Called during a long prompt's evaluation, before the first token: prompt tokens evaluated out of total. */
+  onPromptProgress?: (evaluated: number, total: number) => void;
 }
 
 export type LlmErrorCode = 'crash' | 'load' | 'request' | 'closed';
@@ -102,6 +104,7 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   onChunk?: ((text: string) => void) | undefined;
+  onPromptProgress?: ((evaluated: number, total: number) => void) | undefined;
 }
 
 const STDERR_TAIL_LINES = 40;
@@ -190,8 +193,14 @@ export class LlmRuntime {
         ...(options.system !== undefined ? { system: options.system } : {}),
         ...(options.history ? { history: options.history } : {}),
         ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+        ...(options.onPromptProgress ? { promptProgress: true } : {}),
       };
-      return (await this.request({ type: 'chat', params }, options.signal, options.onChunk)) as LlmChatResult;
+      return (await this.request(
+        { type: 'chat', params },
+        options.signal,
+        options.onChunk,
+        options.onPromptProgress,
+      )) as LlmChatResult;
     });
   }
 
@@ -247,6 +256,7 @@ export class LlmRuntime {
     message: WithoutId<LlmRequest>,
     signal?: AbortSignal,
     onChunk?: (text: string) => void,
+    onPromptProgress?: (evaluated: number, total: number) => void,
   ): Promise<unknown> {
     const child = await this.ensureChild();
     const id = ++this.nextId;
@@ -254,7 +264,7 @@ export class LlmRuntime {
       if (this.pending.has(id) && child.connected) child.send({ id: ++this.nextId, type: 'stop', target: id });
     };
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { child, type: message.type, resolve, reject, onChunk });
+      this.pending.set(id, { child, type: message.type, resolve, reject, onChunk, onPromptProgress });
       signal?.addEventListener('abort', onAbort, { once: true });
       child.send({ ...message, id } as LlmRequest);
     }).finally(() => signal?.removeEventListener('abort', onAbort));
@@ -341,6 +351,10 @@ export class LlmRuntime {
     if (!p) return;
     if (message.type === 'chunk') {
       p.onChunk?.(message.text);
+      return;
+    }
+    if (message.type === 'promptProgress') {
+      p.onPromptProgress?.(message.evaluated, message.total);
       return;
     }
     this.pending.delete(message.id);

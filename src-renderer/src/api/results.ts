@@ -116,11 +116,23 @@ export interface FeatureImportance {
   std: number;
 }
 
+/** A churn reason in structured form (the core's ChurnReason), worded by the renderer in the UI language. */
+export interface ChurnReason {
+  feature: string;
+  value: number;
+  direction: 'above' | 'below';
+  reference: number;
+  referenceKind: 'typical' | 'threshold';
+  logOdds: number | null;
+}
+
 export interface ChurnAtRisk {
   customerId: number;
   externalId: string;
   probability: number;
+  /** English text (older results hold only this). */
   reasons: string[];
+  why?: ChurnReason[];
 }
 
 export interface ChurnResult {
@@ -141,6 +153,10 @@ export interface ChurnResult {
   coefficients?: { feature: string; coef: number }[] | null;
   importances?: FeatureImportance[];
   rules?: string[] | null;
+  /** Cut-offs of the pooled training windows (latest first); absent in older results. */
+  pooling?: { trainCutoffs: string[]; refitCutoffs: string[] };
+  /** Logistic: C given or chosen by cross-validation on the training windows. */
+  regularization?: { C: number; finalC: number; chosenBy: 'parameter' | 'cross-validation' } | null;
   scored?: number;
   atRisk: ChurnAtRisk[];
 }
@@ -175,6 +191,18 @@ export interface ClassifyClassMetrics {
   support: number;
 }
 
+export interface ClassRule {
+  conditions: { feature: string; op: '≤' | '>'; value: number }[];
+  p: number;
+  n: number;
+  text: string;
+}
+
+export interface ClassRuleSet {
+  class: string;
+  rules: ClassRule[];
+}
+
 export interface ClassifyResult {
   runId: number;
   asOf?: string;
@@ -196,9 +224,13 @@ export interface ClassifyResult {
     confusion?: number[][];
   };
   baseline?: { majority: number; history: number | null };
+  /** Preferred category: cut-offs of the pooled training windows (latest first). */
+  pooling?: { trainCutoffs: string[]; refitCutoffs: string[] } | null;
+  /** The same model deciding as if every class were equally common (absent in older results). */
+  balancedDecision?: { accuracy: number; macroPrecision: number; macroRecall: number; macroF1: number };
   importances?: FeatureImportance[];
-  /** Tree rules, should the core store them (it does not for the one-vs-rest trees yet). */
-  rules?: string[] | null;
+  /** Tree model: readable rules per class (raw units), largest support first; absent in older results. */
+  classRules?: ClassRuleSet[] | null;
   scored?: number;
   customers: {
     customerId: number;

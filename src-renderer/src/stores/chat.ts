@@ -9,6 +9,7 @@ import { getTransport, toApiCallError } from '../api/transport.ts';
 import type { Input, Output, ServerEvent } from '../api/types.ts';
 
 type ChatEvent = Extract<ServerEvent, { type: 'chat' }>;
+export type Download = Output<'llm.download.list'>[number];
 export type Conversation = Output<'chat.list'>[number];
 export type Message = Output<'chat.get'>['messages'][number];
 export type ModelLibrary = Output<'llm.models'>;
@@ -23,6 +24,9 @@ export const useChatStore = defineStore('chat', () => {
   const messages = ref<Message[]>([]);
   const streamId = ref<string | null>(null);
   const streamText = ref('');
+  /** "Processing prompt n/m" of the reply being prepared, until its first token. */
+  const promptProgress = ref<{ evaluated: number; total: number } | null>(null);
+  const downloads = ref<Download[]>([]);
   const error = ref<string | null>(null);
   let off: (() => void) | null = null;
 
@@ -31,10 +35,13 @@ export const useChatStore = defineStore('chat', () => {
 
   function onEvent(e: ChatEvent): void {
     if (e.conversationId !== activeId.value && e.streamId !== streamId.value) return;
+    if (e.event !== 'prompt') promptProgress.value = null;
     if (e.event === 'start') {
       streamId.value = e.streamId;
       streamText.value = '';
       if (e.userMessage && e.conversationId === activeId.value) messages.value = [...messages.value, e.userMessage];
+    } else if (e.event === 'prompt') {
+      if (e.streamId === streamId.value) promptProgress.value = { evaluated: e.evaluated, total: e.total };
     } else if (e.event === 'chunk') {
       if (e.streamId === streamId.value) streamText.value += e.text;
     } else if (e.event === 'done') {
@@ -65,14 +72,46 @@ export const useChatStore = defineStore('chat', () => {
     if (!off) {
       off = getTransport().onEvent((e) => {
         if (e.type === 'chat') onEvent(e);
+        else if (e.type === 'download') onDownload(e.download);
       });
     }
-    await Promise.all([refreshLibrary(), refreshStatus(), refreshConversations()]);
+    await Promise.all([refreshLibrary(), refreshStatus(), refreshConversations(), refreshDownloads()]);
   }
 
   async function refreshLibrary(): Promise<void> {
     library.value = (await call('llm.models', {})) ?? library.value;
   }
+  async function refreshDownloads(): Promise<void> {
+    downloads.value = (await call('llm.download.list', {})) ?? downloads.value;
+    // Downloads the app's last quit cut off go on by themselves; ones the merchant paused wait for Resume.
+    for (const d of downloads.value) if (d.interrupted && d.status === 'paused') void downloadAction(d.id, 'resume');
+  }
+
+  function onDownload(d: Download): void {
+    const rest = downloads.value.filter((x) => x.id !== d.id);
+    // A cancelled download leaves nothing behind: it drops out of the list.
+    downloads.value = d.status === 'cancelled' ? rest : [d, ...rest];
+    if (d.status === 'completed') void refreshLibrary();
+  }
+
+  /** Starts a download (a URL or hf: reference); progress arrives as events. */
+  async function download(input: Input<'llm.download.start'>): Promise<boolean> {
+    error.value = null;
+    const started = await call('llm.download.start', input);
+    if (started) onDownload(started);
+    return started !== null;
+  }
+
+  async function downloadAction(id: string, action: 'pause' | 'resume' | 'cancel'): Promise<void> {
+    error.value = null;
+    if (action === 'cancel') {
+      if (await call('llm.download.cancel', { id })) downloads.value = downloads.value.filter((x) => x.id !== id);
+      return;
+    }
+    const d = await call(action === 'pause' ? 'llm.download.pause' : 'llm.download.resume', { id });
+    if (d) onDownload(d);
+  }
+
   async function refreshStatus(): Promise<void> {
     status.value = (await call('llm.status', {})) ?? status.value;
   }
@@ -154,11 +193,16 @@ export const useChatStore = defineStore('chat', () => {
     messages,
     streaming,
     streamText,
+    promptProgress,
+    downloads,
     error,
     start,
     refreshLibrary,
     addModel,
     loadModel,
+    refreshDownloads,
+    download,
+    downloadAction,
     open,
     create,
     remove,

@@ -92,7 +92,7 @@ export async function runCampaign(db: Db, params: CampaignParams, ctx: JobContex
       seg = (_id, ext) => map[ext] ?? '(unmapped)';
     } else {
       const sends = contacts.map((c) => c[4]).filter((t): t is number => t !== null);
-      const first = sends.length ? Math.min(...sends) : camp.started_at;
+      const first = sends.length ? sends.reduce((a, b) => Math.min(a, b)) : camp.started_at;
       if (first === null) throw new UserError('the campaign has no send time: give a segment map instead');
       rfmAsOf = isoDay(first - DAY);
       const rfm = new Map(computeRfm(db, { asOf: rfmAsOf }).customers.map((c) => [c.customerId, c.segment]));

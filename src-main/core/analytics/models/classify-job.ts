@@ -1,14 +1,26 @@
 /**
  * The classify analysis: predicts a class per customer — by default the
  * category they will spend most on next (T = the day after asOf, h = horizon):
- *   train    features before T − 2h, labels = preferred category in [T − 2h, T − h)
+ *   train    features before T − kh, labels = preferred category in
+ *            [T − kh, T − (k−1)h), for k = 2 … W + 1 pooled (default W = 3)
  *   evaluate features before T − h,  labels from [T − h, T)
- *   score    refit on the evaluation window, features before T
+ *   score    refit on the W latest windows (k = 1 … W), features before T
  * as the churn job does, so nothing at or after T is read and the evaluated
- * model never saw the evaluation window. For a customers column (gender, age
- * group, city, …) the label does not move in time, so customers are ordered by
- * their first sale and the newest 20% are held out (no test customer is older
- * than a training one); the final model is refit on everyone labelled.
+ * model never saw the evaluation window. Pooling windows gives a small shop
+ * enough labelled rows for twelve classes (on the 5,000-customer sample shop
+ * it took logistic accuracy from 0.371 to 0.381, the per-category order
+ * counts then to 0.402; "same as before" 0.350, majority 0.336).
+ *
+ * For a customers column (gender, age group, city, …) the label does not
+ * move in time. By default a seeded, stratified 20% of the labelled customers
+ * evaluate: the customers whose label is missing, the ones a fill-in serves,
+ * are missing at random, not the newest. holdout 'newest' holds out the 20%
+ * with the latest first sale instead, a drift test: on the sample shop the
+ * newest customers are mostly from the "new" segment, 56% 青年 against 41%
+ * among the older ones, so a model of the older mix falls below "always
+ * 青年" there (0.43–0.49 against 0.555; 5,000-customer sample shop) while it
+ * beats the majority class on the random hold-out (0.46–0.49 against 0.438).
+ * The final model is refit on everyone labelled.
  *
  * Preparation, fitted on the training rows only and stated in the result:
  * log1p of the skewed history counts and amounts, standardization, then
@@ -20,21 +32,25 @@ import type { Db } from '../../db/workspace.ts';
 import { UserError, type JobContext } from '../../jobs/context.ts';
 import { classRelevance, selectColumns, selectUncorrelated, type FeatureSelection } from '../prepare/feature-select.ts';
 import { failRun, finishRun, startRun } from '../run-record.ts';
+import { classRules, type ClassRuleSet } from './class-rules.ts';
 import { DAY, isoOf, scoringDay } from './churn.ts';
 import {
+  CATEGORY_FEATURES,
   classifyFeatures,
+  DEFAULT_CATEGORY_FEATURES,
   columnLabels,
   historyPreferredCategory,
   preferredCategoryLabels,
   TARGET_COLUMNS,
   vocabularyAt,
   type ClassifyMatrix,
+  type CategoryFeature,
   type ClassifyTarget,
   type Vocabulary,
 } from './classify-data.ts';
 import { permutationImportances, type FeatureGroup, type GroupImportance } from './importance.ts';
-import { LOGGED } from './job.ts';
-import { argmaxRows, fitMlp, mlpPredictProba } from './mlp.ts';
+import { LOGGED, POOL_ENOUGH } from './job.ts';
+import { argmaxRows, fitMlp, mlpPredictProba, stratifiedHoldout } from './mlp.ts';
 import {
   fitOvrTrees,
   fitSoftmax,
@@ -43,6 +59,7 @@ import {
   softmaxProba,
   type ClassMetrics,
 } from './multiclass.ts';
+import type { Tree } from './tree.ts';
 
 export type ClassifyModelKind = 'logistic' | 'tree' | 'mlp';
 
@@ -68,6 +85,16 @@ export interface ClassifyParams {
   minClassSize?: number;
   /** Length of the customer list (default 200). */
   top?: number;
+  /**
+   * Customers columns: which labelled customers evaluate — 'random' (default), a seeded stratified 20%, the
+   * population a fill-in of missing labels serves; or 'newest', the 20% with the latest first sale, a test of
+   * drift (their label mix may differ from the training customers').
+   */
+  holdout?: 'random' | 'newest';
+  /** Preferred category: labelled windows pooled for training (default 3). */
+  trainWindows?: number;
+  /** Per-category feature groups (default share and orders; see classify-data.ts). */
+  perCategory?: CategoryFeature[];
 }
 
 export interface ClassifyPreparation {
@@ -101,8 +128,13 @@ export interface ClassifyResult {
   model: ClassifyModelKind;
   horizonDays: number | null;
   /** Preferred category: the three cut-offs. Columns: the first-sale day splitting train from evaluation. */
-  windows: { trainCutoff: string; evalCutoff: string; scoreCutoff: string } | { heldOutFirstSaleFrom: string };
+  windows:
+    | { trainCutoff: string; evalCutoff: string; scoreCutoff: string }
+    | { heldOutFirstSaleFrom: string }
+    | { heldOutRandomShare: number };
   classes: string[];
+  /** Preferred category: cut-offs of the pooled training windows and of the final model's (latest first). */
+  pooling: { trainCutoffs: string[]; refitCutoffs: string[] } | null;
   /** Candidate features before selection. */
   features: string[];
   preparation: ClassifyPreparation;
@@ -111,9 +143,16 @@ export interface ClassifyResult {
   metrics: ClassifyMetrics;
   /** Accuracy of predicting the most common training class; preferred category also "same as before the cut-off". */
   baseline: { majority: number; history: number | null };
+  /**
+   * The same model and evaluation customers with each class's probability divided by its training share
+   * (the decision that weighs every class alike): fewer hits overall, more on the small classes.
+   */
+  balancedDecision: { accuracy: number; macroPrecision: number; macroRecall: number; macroF1: number };
   /** Drop of evaluation accuracy when a feature (one-hot groups together) is shuffled, 5 seeded shuffles. */
   importances: GroupImportance[];
   training: { epochs: number | null; stoppedEarly: boolean | null };
+  /** Tree model: the final model's rules per class, raw units, largest support first; null for the others. */
+  classRules: ClassRuleSet[] | null;
   scored: number;
   customers: ClassifiedCustomer[];
 }
@@ -142,6 +181,16 @@ function check(params: ClassifyParams): { h: number; target: ClassifyTarget } {
   whole(params.hidden, 1, 512, 'hidden');
   whole(params.minClassSize, 1, 100_000, 'minClassSize');
   whole(params.top, 1, 10_000, 'top');
+  whole(params.trainWindows, 1, 12, 'trainWindows');
+  if (params.holdout !== undefined && params.holdout !== 'random' && params.holdout !== 'newest') {
+    throw new UserError('holdout must be random or newest');
+  }
+  if (
+    params.perCategory !== undefined &&
+    !(Array.isArray(params.perCategory) && params.perCategory.every((f) => CATEGORY_FEATURES.includes(f)))
+  ) {
+    throw new UserError(`perCategory must list some of ${CATEGORY_FEATURES.join(', ')}`);
+  }
   const t = params.correlationThreshold;
   if (t !== undefined && !(t > 0 && t <= 1)) throw new UserError('correlationThreshold must be in (0, 1]');
   return { h, target };
@@ -154,10 +203,16 @@ interface Prep {
   sd: Float64Array;
 }
 
+/**
+ * Skewed amounts and day spans enter as log1p: the churn history's, the per-category recencies. The
+ * per-category order counts stay linear: a favourite's log-odds grow with each purchase of it.
+ */
+export const isLogged = (f: string) => LOGGED.has(f) || f.startsWith('recency:') || f === 'browseEvents';
+
 function logged(m: ClassifyMatrix): Float64Array {
   const Z = Float64Array.from(m.X);
   m.features.forEach((f, j) => {
-    if (!LOGGED.has(f)) return;
+    if (!isLogged(f)) return;
     for (let i = 0; i < m.n; i++) Z[i * m.d + j] = Math.log1p(Math.max(0, Z[i * m.d + j]!));
   });
   return Z;
@@ -195,6 +250,8 @@ interface Labelled {
 
 interface FittedModel {
   proba(Z: Float64Array, n: number): Float64Array;
+  /** The one-vs-rest trees, for the tree model. */
+  trees?: Tree[];
   epochs: number | null;
   stoppedEarly: boolean | null;
 }
@@ -216,7 +273,7 @@ function fitModel(
       maxDepth: params.maxDepth ?? 5,
       minSamplesLeaf: params.minSamplesLeaf ?? 20,
     });
-    return { proba: (M, m) => ovrTreeProba(trees, M, m), epochs: null, stoppedEarly: null };
+    return { proba: (M, m) => ovrTreeProba(trees, M, m), trees, epochs: null, stoppedEarly: null };
   }
   // Tabular data sets here are small (hundreds to thousands of rows): a larger step and patience than scikit-learn's
   // defaults let early stopping see a trained network rather than stall on a noisy validation score.
@@ -229,6 +286,55 @@ function fitModel(
     patience: 20,
   });
   return { proba: (M, m) => mlpPredictProba(fit.model, M, m), epochs: fit.epochs, stoppedEarly: fit.stoppedEarly };
+}
+
+/** Rows of several matrices with the same columns, one after another. */
+function stack(ms: ClassifyMatrix[]): ClassifyMatrix {
+  const first = ms[0]!;
+  const n = ms.reduce((a, m) => a + m.n, 0);
+  const X = new Float64Array(n * first.d);
+  const customerIds = new Int32Array(n);
+  const firstSaleDay = new Float64Array(n);
+  let at = 0;
+  for (const m of ms) {
+    X.set(m.X, at * first.d);
+    customerIds.set(m.customerIds, at);
+    firstSaleDay.set(m.firstSaleDay, at);
+    at += m.n;
+  }
+  return { ...first, customerIds, externalIds: ms.flatMap((m) => m.externalIds), firstSaleDay, X, n };
+}
+
+/**
+ * Preferred category: the windows with cut-offs first, first − h, … (up to
+ * `count`) stacked, each with its history before and its label in the h days
+ * after its cut-off, while fewer than POOL_ENOUGH are labelled (pooling is
+ * for small shops). An earlier window without labelled customers ends it.
+ */
+function pooledWindows(
+  db: Db,
+  first: number,
+  h: number,
+  count: number,
+  vocab: Vocabulary,
+  perCategory: readonly CategoryFeature[],
+): { m: ClassifyMatrix; labels: (string | null)[]; cutoffs: string[] } {
+  const ms: ClassifyMatrix[] = [];
+  const labels: (string | null)[] = [];
+  const cutoffs: string[] = [];
+  let labelled = 0;
+  for (let k = 0; k < count && labelled < POOL_ENOUGH; k++) {
+    const cut = first - k * h;
+    const m = classifyFeatures(db, cut, vocab, 'preferred-category', perCategory);
+    const l = preferredCategoryLabels(db, m.customerIds, cut, h);
+    const have = l.reduce((a, x) => a + (x === null ? 0 : 1), 0);
+    if (k > 0 && have === 0) break;
+    ms.push(m);
+    for (const x of l) labels.push(x); // not push(...): a million arguments overflow the stack
+    cutoffs.push(isoOf(cut));
+    labelled += have;
+  }
+  return { m: stack(ms), labels, cutoffs };
 }
 
 /** Labels → class indices (classes with ≥ minSize training rows, most common first); rows of other classes dropped. */
@@ -258,6 +364,17 @@ function chooseClasses(labels: (string | null)[], minSize: number): string[] {
     .map(([l]) => l);
 }
 
+/**
+ * argmax of p(c | x) / π(c), π the training class shares: the Bayes decision
+ * had every class been equally common (prior shift, no refit, no tuning).
+ */
+function balancedDecision(P: Float64Array, n: number, y: Int32Array, k: number): Int32Array {
+  const prior = new Float64Array(k);
+  for (const c of y) prior[c]! += 1 / y.length;
+  const Q = Float64Array.from(P, (p, t) => p / Math.max(prior[t % k]!, 1e-12));
+  return argmaxRows(Q, n, k);
+}
+
 const accuracyOf = (pred: ArrayLike<number>, y: ArrayLike<number>) => {
   let hit = 0;
   for (let i = 0; i < y.length; i++) hit += pred[i] === y[i] ? 1 : 0;
@@ -281,6 +398,8 @@ export async function runClassify(db: Db, params: ClassifyParams, ctx: JobContex
     const asOf = params.asOf ?? latestSaleDay(db);
     const T = scoringDay(asOf);
     const minSize = params.minClassSize ?? 10;
+    const perCategory = params.perCategory ?? DEFAULT_CATEGORY_FEATURES;
+    const holdout = params.holdout ?? 'random';
     ctx.progress(0, 5, 'building features and labels');
     let train: Labelled & { labels: (string | null)[] };
     let evalSet: Labelled;
@@ -293,20 +412,26 @@ export async function runClassify(db: Db, params: ClassifyParams, ctx: JobContex
     let droppedUnseen: number;
     let historyBaseline: number | null = null;
     let refit: Labelled;
+    let pooling: ClassifyResult['pooling'] = null;
     if (target === 'preferred-category') {
       vocab = vocabularyAt(db, T - 2 * h);
-      const mTrain = classifyFeatures(db, T - 2 * h, vocab, target);
-      const lTrain = preferredCategoryLabels(db, mTrain.customerIds, T - 2 * h, h);
+      const W = params.trainWindows ?? 3;
+      const stacked = pooledWindows(db, T - 2 * h, h, W, vocab, perCategory);
+      const mTrain = stacked.m;
+      const lTrain = stacked.labels;
       classes = chooseClasses(lTrain, minSize);
       const eTrain = encode(lTrain, classes);
-      const mEval = classifyFeatures(db, T - h, vocab, target);
+      const mEval = classifyFeatures(db, T - h, vocab, target, perCategory);
       const eEval = encode(preferredCategoryLabels(db, mEval.customerIds, T - h, h), classes);
       train = { m: mTrain, rows: eTrain.rows, y: eTrain.y, labels: lTrain };
       evalSet = { m: mEval, rows: eEval.rows, y: eEval.y };
       droppedRare = eTrain.dropped;
       droppedUnseen = eEval.dropped;
-      refit = evalSet;
-      score = classifyFeatures(db, T, vocab, target);
+      const r = pooledWindows(db, T - h, h, W, vocab, perCategory);
+      const eRefit = encode(r.labels, classes);
+      refit = { m: r.m, rows: eRefit.rows, y: eRefit.y };
+      pooling = { trainCutoffs: stacked.cutoffs, refitCutoffs: r.cutoffs };
+      score = classifyFeatures(db, T, vocab, target, perCategory);
       scoreLabels = new Array<string | null>(score.n).fill(null);
       windows = { trainCutoff: isoOf(T - 2 * h), evalCutoff: isoOf(T - h), scoreCutoff: isoOf(T) };
       const hist = historyPreferredCategory(db, mEval.customerIds, T - h);
@@ -316,15 +441,32 @@ export async function runClassify(db: Db, params: ClassifyParams, ctx: JobContex
       );
     } else {
       vocab = vocabularyAt(db, T);
-      score = classifyFeatures(db, T, vocab, target);
+      score = classifyFeatures(db, T, vocab, target, perCategory);
       scoreLabels = columnLabels(db, score.customerIds, target, T);
-      // Oldest 80% of the labelled customers (by first sale, then id) train; the newest 20% evaluate.
       const labelledRows = Array.from({ length: score.n }, (_, i) => i)
         .filter((i) => scoreLabels[i] !== null)
         .sort((a, b) => score.firstSaleDay[a]! - score.firstSaleDay[b]! || a - b);
       const cut = Math.floor(labelledRows.length * 0.8);
-      const trainRows = new Set(labelledRows.slice(0, cut));
-      const evalRows = new Set(labelledRows.slice(cut));
+      let trainRows: Set<number>;
+      let evalRows: Set<number>;
+      if (holdout === 'newest') {
+        // Oldest 80% of the labelled customers (by first sale, then id) train; the newest 20% evaluate.
+        trainRows = new Set(labelledRows.slice(0, cut));
+        evalRows = new Set(labelledRows.slice(cut));
+        windows = { heldOutFirstSaleFrom: evalRows.size ? isoOf(score.firstSaleDay[labelledRows[cut]!]!) : '' };
+      } else {
+        // A seeded 20% of each label: the population whose labels are missing (at random) is the one scored.
+        const codes = new Map<string, number>();
+        const y = labelledRows.map((i) => {
+          const l = scoreLabels[i]!;
+          if (!codes.has(l)) codes.set(l, codes.size);
+          return codes.get(l)!;
+        });
+        const split = stratifiedHoldout(y, codes.size, 0.2, params.seed);
+        trainRows = new Set(Array.from(split.train, (r) => labelledRows[r]!));
+        evalRows = new Set(Array.from(split.valid, (r) => labelledRows[r]!));
+        windows = { heldOutRandomShare: 0.2 };
+      }
       const lTrain = scoreLabels.map((l, i) => (trainRows.has(i) ? l : null));
       classes = chooseClasses(lTrain, minSize);
       const eTrain = encode(lTrain, classes);
@@ -338,7 +480,6 @@ export async function runClassify(db: Db, params: ClassifyParams, ctx: JobContex
       droppedUnseen = eEval.dropped;
       const eAll = encode(scoreLabels, classes);
       refit = { m: score, rows: eAll.rows, y: eAll.y };
-      windows = { heldOutFirstSaleFrom: evalRows.size ? isoOf(score.firstSaleDay[labelledRows[cut]!]!) : '' };
     }
     const k = classes.length;
     if (k < 2) {
@@ -372,8 +513,10 @@ export async function runClassify(db: Db, params: ClassifyParams, ctx: JobContex
     const model = fitModel(params, Xtrain, train.rows.length, m, train.y, k);
     const Xeval = applyPrep(evalSet.m, evalSet.rows, prep);
     const nEval = evalSet.rows.length;
-    const predEval = argmaxRows(model.proba(Xeval, nEval), nEval, k);
+    const Peval = model.proba(Xeval, nEval);
+    const predEval = argmaxRows(Peval, nEval, k);
     const report = multiclassReport(evalSet.y, predEval, k);
+    const balanced = multiclassReport(evalSet.y, balancedDecision(Peval, nEval, train.y, k), k);
     let majority = 0;
     for (let c = 1; c < k; c++) {
       if (train.y.filter((v) => v === c).length > train.y.filter((v) => v === majority).length) majority = c;
@@ -395,6 +538,19 @@ export async function runClassify(db: Db, params: ClassifyParams, ctx: JobContex
     const refitScaler = fitScaler(logged(refit.m), refit.rows, d);
     const refitPrep: Prep = { kept, ...refitScaler };
     const final = fitModel(params, applyPrep(refit.m, refit.rows, refitPrep), refit.rows.length, m, refit.y, k);
+    const features = train.m.features;
+    const rules = final.trees
+      ? classRules(
+          final.trees,
+          classes,
+          kept.map((j) => features[j]!),
+          (c, t) => {
+            const j = kept[c]!;
+            const v = refitScaler.mean[j]! + t * refitScaler.sd[j]!;
+            return isLogged(features[j]!) ? Math.expm1(v) : v;
+          },
+        )
+      : null;
     ctx.throwIfCancelled();
 
     ctx.progress(4, 5, 'scoring customers');
@@ -413,7 +569,7 @@ export async function runClassify(db: Db, params: ClassifyParams, ctx: JobContex
     }));
     ctx.progress(5, 5);
 
-    const logFeatures = train.m.features.filter((f) => LOGGED.has(f));
+    const logFeatures = train.m.features.filter(isLogged);
     const result: ClassifyResult = {
       runId,
       asOf,
@@ -422,6 +578,7 @@ export async function runClassify(db: Db, params: ClassifyParams, ctx: JobContex
       horizonDays: target === 'preferred-category' ? h : null,
       windows,
       classes,
+      pooling,
       features: train.m.features,
       preparation: {
         transforms: [{ kind: 'log1p', features: logFeatures }, { kind: 'standardize' }],
@@ -435,8 +592,15 @@ export async function runClassify(db: Db, params: ClassifyParams, ctx: JobContex
       evaluation: { customers: nEval, droppedUnseenClass: droppedUnseen },
       metrics: { ...report, perClass: report.perClass.map((p, c) => ({ class: classes[c]!, ...p })) },
       baseline: { majority: accuracyOf(new Int32Array(nEval).fill(majority), evalSet.y), history: historyBaseline },
+      balancedDecision: {
+        accuracy: balanced.accuracy,
+        macroPrecision: balanced.macroPrecision,
+        macroRecall: balanced.macroRecall,
+        macroF1: balanced.macroF1,
+      },
       importances: imp.importances,
       training: { epochs: model.epochs, stoppedEarly: model.stoppedEarly },
+      classRules: rules,
       scored: score.n,
       customers,
     };

@@ -3,19 +3,40 @@
  *
  * Out-of-time evaluation that never sees the future (h = horizonDays, and
  * the cut-off T = the day after asOf, so asOf's own sales are history):
- *   train    features before T − 2h, labels from [T − 2h, T − h)
+ *   train    features before T − 2h, labels from [T − 2h, T − h), pooled with
+ *            the W − 1 earlier windows (features before T − kh, labels from
+ *            [T − kh, T − (k−1)h), k = 3 … W + 1; default W = 3)
  *   evaluate features before T − h,  labels from [T − h, T)
- *   score    refit on the evaluation window's data, features before T
+ *   score    refit on the W latest labelled windows (k = 1 … W), features before T
  * Every label used is observed by asOf; the evaluated model never saw
  * anything at or after T − h, the evaluation cut-off. The customers at risk
  * are then scored with the refit model (its labels end at T, so nothing after
  * asOf is read). A recency-only logistic regression is fitted and evaluated
  * the same way as the baseline.
+ *
+ * Why pool windows: one window of a small shop holds a few hundred labelled
+ * customers, too few for eight features to add anything over recency. On
+ * eight 500-customer sample shops (seeds 11–18) the single-window model with
+ * C = 1 averaged 0.861 AUC against the recency-only 0.864; pooled, with C
+ * chosen by cross-validation on the training windows, 0.867. On the sample
+ * shops recency carries nearly all the signal, so the two stay close: seed
+ * 11 went from 0.866 to 0.874 against 0.875, inside the ±0.02 standard
+ * error of an AUC on 433 customers. A customer may appear in several
+ * windows, each time with that window's history and label.
  */
 import type { Db } from '../../db/workspace.ts';
 import { UserError, type JobContext } from '../../jobs/context.ts';
 import { failRun, finishRun, startRun } from '../run-record.ts';
-import { CHURN_FEATURES, churnFeatures, churnLabels, scoringDay, isoOf, type ChurnData } from './churn.ts';
+import {
+  CHURN_FEATURES,
+  churnFeatures,
+  churnLabels,
+  scoringDay,
+  isoOf,
+  type ChurnData,
+  type ChurnFeature,
+} from './churn.ts';
+import { chooseC, type CChoice } from './choose-c.ts';
 import { fitLogistic, predictProba } from './logistic.ts';
 import {
   classificationReport,
@@ -34,25 +55,46 @@ export interface ChurnParams {
   horizonDays?: number;
   model: 'logistic' | 'tree';
   seed: number;
-  /** Logistic: inverse regularization strength (default 1). */
+  /** Logistic: inverse regularization strength (default: chosen by 5-fold cross-validated AUC on the training rows). */
   C?: number;
   /** Tree: default 4 and 20. */
   maxDepth?: number;
   minSamplesLeaf?: number;
   /** Length of the at-risk list (default 200). */
   top?: number;
+  /** Labelled windows pooled for training (default 3; earlier windows with too little data are skipped). */
+  trainWindows?: number;
 }
 
 export interface ChurnMetrics extends ClassificationReport {
   auc: number;
 }
 
+/**
+ * One reason in structured form, so a front door can word it in its own
+ * language: the customer's value of a feature lies above or below a
+ * reference — the typical (training mean) value for logistic regression, a
+ * split threshold of the tree path.
+ */
+export interface ChurnReason {
+  feature: ChurnFeature;
+  /** The customer's value, raw units. */
+  value: number;
+  direction: 'above' | 'below';
+  reference: number;
+  referenceKind: 'typical' | 'threshold';
+  /** Logistic: the feature's contribution to the log-odds of churn; null for the tree. */
+  logOdds: number | null;
+}
+
 export interface AtRisk {
   customerId: number;
   externalId: string;
   probability: number;
-  /** Why, most important first: log-odds contributions (logistic) or the tree path. */
+  /** Why, most important first, in English: log-odds contributions (logistic) or the tree path. */
   reasons: string[];
+  /** The same reasons, structured (one per entry of `reasons`, same order). */
+  why: ChurnReason[];
 }
 
 export interface ChurnResult {
@@ -62,13 +104,26 @@ export interface ChurnResult {
   model: 'logistic' | 'tree';
   windows: { trainCutoff: string; evalCutoff: string; scoreCutoff: string };
   features: string[];
+  /** Rows over the pooled windows (a customer counts once per window). */
   train: { customers: number; churnRate: number };
+  /** Cut-offs of the pooled training windows (latest first) and of the final model's. */
+  pooling: { trainCutoffs: string[]; refitCutoffs: string[] };
   evaluation: { customers: number; churnRate: number };
   /** Out-of-time metrics of the model, and of the recency-only baseline, at threshold 0.5. */
   metrics: ChurnMetrics;
   baseline: ChurnMetrics;
   /** Evaluation ROC curve, thinned to at most 201 points. */
   roc: { fpr: number[]; tpr: number[] };
+  /**
+   * Logistic: the C of the evaluated and of the final model, given or chosen
+   * by cross-validation on each one's own training window (grid: mean CV AUC); null for the tree.
+   */
+  regularization: {
+    C: number;
+    finalC: number;
+    chosenBy: 'parameter' | 'cross-validation';
+    grid: CChoice['grid'];
+  } | null;
   /** Logistic (final model): per standardized feature (after log1p where noted); null for the tree. */
   coefficients: { feature: string; coef: number }[] | null;
   intercept: number | null;
@@ -138,6 +193,10 @@ function check(params: ChurnParams): number {
   if (params.top !== undefined && !(Number.isInteger(params.top) && params.top >= 1 && params.top <= 10_000)) {
     throw new UserError('top must be a whole number 1–10000');
   }
+  const w = params.trainWindows;
+  if (w !== undefined && !(Number.isInteger(w) && w >= 1 && w <= 12)) {
+    throw new UserError('trainWindows must be a whole number 1–12');
+  }
   return h;
 }
 
@@ -147,14 +206,25 @@ interface Fitted {
   /** Probabilities from an already prepared matrix (for permutation importance). */
   probaPrepared(M: Float64Array, n: number): Float64Array;
   prepare(data: ChurnData): Float64Array;
-  reasons(M: Float64Array, i: number, raw: ChurnData): string[];
+  reasons(M: Float64Array, i: number, raw: ChurnData): ChurnReason[];
   coefficients: { feature: string; coef: number }[] | null;
   intercept: number | null;
   rules: string[] | null;
+  /** Logistic: the C used and, when chosen, the cross-validation grid. */
+  C: number | null;
+  grid: CChoice['grid'];
 }
 
 const ALL = CHURN_FEATURES.map((_, j) => j);
 const round = (v: number) => (Math.abs(v) >= 10 ? Math.round(v) : Math.round(v * 100) / 100);
+
+/** The CLI's English wording of a structured reason (the renderer words it through vue-i18n). */
+export function reasonText(r: ChurnReason): string {
+  if (r.referenceKind === 'threshold')
+    return `${r.feature} ${r.direction === 'above' ? '>' : '≤'} ${round(r.reference)}`;
+  const lo = r.logOdds ?? 0;
+  return `${r.feature} ${round(r.value)} (typical ${round(r.reference)}; ${lo >= 0 ? '+' : ''}${lo.toFixed(2)} log-odds)`;
+}
 
 function fitModel(params: ChurnParams, data: ChurnData, y: Uint8Array, cols: number[] = ALL): Fitted {
   if (params.model === 'tree' && cols === ALL) {
@@ -169,16 +239,31 @@ function fitModel(params: ChurnParams, data: ChurnData, y: Uint8Array, cols: num
       proba: (dd) => predictTree(tree, dd.X, dd.n),
       probaPrepared: (M, n) => predictTree(tree, M, n),
       reasons: (M, i) =>
-        pathOf(tree, M, i).map((c) => `${CHURN_FEATURES[c.feature]} ${c.op} ${fmt(c.feature, c.value)}`),
+        pathOf(tree, M, i).map((c) => ({
+          feature: CHURN_FEATURES[c.feature]!,
+          value: M[i * tree.d + c.feature]!,
+          direction: c.op === '>' ? 'above' : 'below',
+          reference: c.value,
+          referenceKind: 'threshold',
+          logOdds: null,
+        })),
       coefficients: null,
       intercept: null,
       rules: treeRules(tree, CHURN_FEATURES, { outcome: 'churn', format: fmt }).map((r) => r.text),
+      C: null,
+      grid: [],
     };
   }
   const { Z, scaler } = design(data, cols);
   const k = cols.length;
-  const model = fitLogistic(Z, data.n, k, y, { C: params.C ?? 1 });
-  const names = cols.map((j) => CHURN_FEATURES[j]!);
+  // Without a given C the training window alone picks it; the one-column baseline keeps C = 1 (its AUC is
+  // recency's ranking whatever the penalty).
+  const choice: CChoice =
+    params.C !== undefined || cols !== ALL
+      ? { C: params.C ?? 1, grid: [] }
+      : chooseC(Z, data.n, k, y, { seed: params.seed });
+  const model = fitLogistic(Z, data.n, k, y, { C: choice.C });
+  const names: ChurnFeature[] = cols.map((j) => CHURN_FEATURES[j]!);
   // Typical value per feature (mean on the model's scale, mapped back) for the reasons' text.
   const typical = cols.map((j, c) => (LOGGED.has(CHURN_FEATURES[j]!) ? Math.expm1(scaler.mean[c]!) : scaler.mean[c]!));
   return {
@@ -191,14 +276,24 @@ function fitModel(params: ChurnParams, data: ChurnData, y: Uint8Array, cols: num
         .filter((e) => e.v > 0)
         .sort((a, b) => b.v - a.v)
         .slice(0, 3)
-        .map(
-          (e) =>
-            `${names[e.c]} ${round(raw.X[i * raw.d + e.j]!)} (typical ${round(typical[e.c]!)}; +${e.v.toFixed(2)} log-odds)`,
-        );
+        .map((e) => {
+          const value = raw.X[i * raw.d + e.j]!;
+          return {
+            feature: names[e.c]!,
+            value,
+            // A positive contribution: the standardized value has the coefficient's sign.
+            direction: M[i * k + e.c]! >= 0 ? 'above' : 'below',
+            reference: typical[e.c]!,
+            referenceKind: 'typical',
+            logOdds: e.v,
+          };
+        });
     },
     coefficients: names.map((feature, c) => ({ feature, coef: model.coef[c]! })),
     intercept: model.intercept,
     rules: null,
+    C: choice.C,
+    grid: choice.grid,
   };
 }
 
@@ -217,6 +312,54 @@ function labelled(db: Db, cutoffDay: number, h: number, what: string): { data: C
   return { data, y };
 }
 
+// Pooling is for small shops: once this many rows are in, earlier windows add time, not accuracy.
+export const POOL_ENOUGH = 20_000;
+
+/**
+ * The labelled windows with cut-offs first, first − h, … (up to `count`, and
+ * only while fewer than POOL_ENOUGH rows are in), pooled into one training
+ * set. The first must hold; an earlier one that has too few customers or one
+ * class ends the pooling (the shop's start).
+ */
+function pooled(
+  db: Db,
+  first: number,
+  h: number,
+  count: number,
+  what: string,
+): { data: ChurnData; y: Uint8Array; cutoffs: string[] } {
+  const parts = [labelled(db, first, h, what)];
+  let rows = parts[0]!.data.n;
+  for (let k = 1; k < count && rows < POOL_ENOUGH; k++) {
+    try {
+      parts.push(labelled(db, first - k * h, h, what));
+      rows += parts.at(-1)!.data.n;
+    } catch (err) {
+      if (err instanceof UserError) break;
+      throw err;
+    }
+  }
+  const n = parts.reduce((a, p) => a + p.data.n, 0);
+  const d = parts[0]!.data.d;
+  const X = new Float64Array(n * d);
+  const customerIds = new Int32Array(n);
+  const y = new Uint8Array(n);
+  const externalIds: string[] = [];
+  let at = 0;
+  for (const p of parts) {
+    X.set(p.data.X, at * d);
+    customerIds.set(p.data.customerIds, at);
+    y.set(p.y, at);
+    for (const id of p.data.externalIds) externalIds.push(id); // not push(...): a million arguments overflow the stack
+    at += p.data.n;
+  }
+  return {
+    data: { cutoffDay: first, customerIds, externalIds, X, n, d },
+    y,
+    cutoffs: parts.map((p) => isoOf(p.data.cutoffDay)),
+  };
+}
+
 /** At most `max` + 1 evenly spaced points of a curve (ends kept), so a large evaluation set stays a small result. */
 function thinCurve(fpr: number[], tpr: number[], max: number): { fpr: number[]; tpr: number[] } {
   if (fpr.length <= max + 1) return { fpr, tpr };
@@ -233,7 +376,8 @@ export async function runChurn(db: Db, params: ChurnParams, ctx: JobContext): Pr
   try {
     const T = scoringDay(params.asOf);
     ctx.progress(0, 4, 'building training and evaluation windows');
-    const train = labelled(db, T - 2 * h, h, 'training');
+    const windows = params.trainWindows ?? 3;
+    const train = pooled(db, T - 2 * h, h, windows, 'training');
     const evalSet = labelled(db, T - h, h, 'evaluation');
     ctx.throwIfCancelled();
 
@@ -255,7 +399,8 @@ export async function runChurn(db: Db, params: ChurnParams, ctx: JobContext): Pr
     ctx.throwIfCancelled();
 
     ctx.progress(2, 4, 'refitting on the latest labelled window');
-    const final = fitModel(params, evalSet.data, evalSet.y);
+    const refit = pooled(db, T - h, h, windows, 'evaluation');
+    const final = fitModel(params, refit.data, refit.y);
     ctx.throwIfCancelled();
 
     ctx.progress(3, 4, 'scoring customers');
@@ -265,12 +410,16 @@ export async function runChurn(db: Db, params: ChurnParams, ctx: JobContext): Pr
     const order = Array.from({ length: now.n }, (_, i) => i).sort(
       (a, b) => pNow[b]! - pNow[a]! || now.customerIds[a]! - now.customerIds[b]!,
     );
-    const atRisk: AtRisk[] = order.slice(0, params.top ?? 200).map((i) => ({
-      customerId: now.customerIds[i]!,
-      externalId: now.externalIds[i]!,
-      probability: pNow[i]!,
-      reasons: final.reasons(Mnow, i, now),
-    }));
+    const atRisk: AtRisk[] = order.slice(0, params.top ?? 200).map((i) => {
+      const why = final.reasons(Mnow, i, now);
+      return {
+        customerId: now.customerIds[i]!,
+        externalId: now.externalIds[i]!,
+        probability: pNow[i]!,
+        reasons: why.map(reasonText),
+        why,
+      };
+    });
     ctx.progress(4, 4);
 
     const result: ChurnResult = {
@@ -281,10 +430,20 @@ export async function runChurn(db: Db, params: ChurnParams, ctx: JobContext): Pr
       windows: { trainCutoff: isoOf(T - 2 * h), evalCutoff: isoOf(T - h), scoreCutoff: isoOf(T) },
       features: [...CHURN_FEATURES],
       train: { customers: train.data.n, churnRate: rate(train.y) },
+      pooling: { trainCutoffs: train.cutoffs, refitCutoffs: refit.cutoffs },
       evaluation: { customers: evalSet.data.n, churnRate: rate(evalSet.y) },
       metrics,
       baseline,
       roc: thinCurve(roc.fpr, roc.tpr, 200),
+      regularization:
+        model.C === null || final.C === null
+          ? null
+          : {
+              C: model.C,
+              finalC: final.C,
+              chosenBy: params.C === undefined ? 'cross-validation' : 'parameter',
+              grid: model.grid,
+            },
       coefficients: final.coefficients,
       intercept: final.intercept,
       importances: CHURN_FEATURES.map((feature, j) => ({ feature, mean: imp.mean[j]!, std: imp.std[j]! })),

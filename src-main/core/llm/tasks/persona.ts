@@ -31,6 +31,8 @@ export interface PersonaRequest {
 export interface PersonaRecord {
   scope: PersonaScope;
   subject: string;
+  /** The language the persona was written in. */
+  language: TaskLanguage;
   persona: Persona;
   model: string;
   /** Unix seconds. */
@@ -128,12 +130,20 @@ export async function generatePersona(db: Db, runtime: LlmRuntime, request: Pers
   );
   // Cleaning can empty a part the schema requires (a name of spaces): check again before storing.
   const persona = mustFit(personaSchema.validate, normalizePersona(value));
-  const record: PersonaRecord = { scope, subject, persona, model, createdAt: Math.floor(Date.now() / 1000) };
+  const record: PersonaRecord = {
+    scope,
+    subject,
+    language,
+    persona,
+    model,
+    createdAt: Math.floor(Date.now() / 1000),
+  };
+  // One persona per subject: writing it in the other language replaces it (the row says which language it is in).
   db.prepare(
-    `INSERT INTO personas (scope, subject, persona, model, created_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (scope, subject) DO UPDATE SET persona = excluded.persona, model = excluded.model,
-       created_at = excluded.created_at`,
-  ).run(scope, subject, JSON.stringify(persona), model, record.createdAt);
+    `INSERT INTO personas (scope, subject, language, persona, model, created_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (scope, subject) DO UPDATE SET language = excluded.language, persona = excluded.persona,
+       model = excluded.model, created_at = excluded.created_at`,
+  ).run(scope, subject, language, JSON.stringify(persona), model, record.createdAt);
   return record;
 }
 
@@ -141,7 +151,7 @@ export async function generatePersona(db: Db, runtime: LlmRuntime, request: Pers
 export function readPersonas(db: Db, filter: { scope?: PersonaScope; subject?: string } = {}): PersonaRecord[] {
   const rows = db
     .prepare(
-      `SELECT scope, subject, persona, model, created_at AS createdAt FROM personas
+      `SELECT scope, subject, language, persona, model, created_at AS createdAt FROM personas
         WHERE (@scope IS NULL OR scope = @scope) AND (@subject IS NULL OR subject = @subject)
         ORDER BY scope, subject`,
     )

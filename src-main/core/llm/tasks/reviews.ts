@@ -1,7 +1,8 @@
 // Review understanding over the whole `reviews` table: sentiment, aspects, a one-line summary and, for a negative
 // review, a drafted reply, into `review_insights`. Each result is stored as soon as it exists (a crash loses at most
 // the review in progress), and a run skips reviews that already have an insight, so a rerun after a cancel or a
-// crash continues where the last one stopped.
+// crash continues where the last one stopped. A review whose answer could not be used is recorded in
+// `review_insight_failures` (the error and how many tries) and stays pending: the next run tries it again.
 import type { Db } from '../../db/workspace.ts';
 import type { LlmRuntime } from '../runtime.ts';
 import { redactContacts } from './redact.ts';
@@ -34,8 +35,10 @@ export interface ReviewBatchResult {
   /** Reviews still without an insight after this run (failed ones included: a rerun tries them again). */
   remaining: number;
   total: number;
-  /** Reviews whose answer could not be used; nothing is stored for them. */
+  /** Reviews whose answer could not be used in this run; recorded in review_insight_failures for the next run. */
   failed: { reviewId: number; error: string }[];
+  /** Reviews that had failed in an earlier run and were analyzed successfully in this one. */
+  recovered: number;
   cancelled: boolean;
   model: string;
 }
@@ -150,9 +153,16 @@ export async function analyzeReviews(
      ON CONFLICT (review_id) DO UPDATE SET sentiment = excluded.sentiment, aspects = excluded.aspects,
        summary = excluded.summary, reply = excluded.reply, model = excluded.model, created_at = excluded.created_at`,
   );
+  const recordFailure = db.prepare(
+    `INSERT INTO review_insight_failures (review_id, error, attempts, model, failed_at) VALUES (?, ?, 1, ?, ?)
+     ON CONFLICT (review_id) DO UPDATE SET error = excluded.error, attempts = attempts + 1, model = excluded.model,
+       failed_at = excluded.failed_at`,
+  );
+  const clearFailure = db.prepare('DELETE FROM review_insight_failures WHERE review_id = ?');
   const stopped = (): boolean => !!control.cancelled || !!control.signal?.aborted;
   const failed: ReviewBatchResult['failed'] = [];
   let analyzed = 0;
+  let recovered = 0;
   let cancelled = false;
   const runTotal = alreadyDone + pending.length;
   control.progress?.(alreadyDone, runTotal);
@@ -175,15 +185,19 @@ export async function analyzeReviews(
         },
       );
       const insight = normalizeInsight(value);
-      insert.run(
-        review.id,
-        insight.sentiment,
-        JSON.stringify(insight.aspects),
-        insight.summary,
-        insight.reply,
-        model,
-        Math.floor(Date.now() / 1000),
-      );
+      const stored = db.transaction(() => {
+        insert.run(
+          review.id,
+          insight.sentiment,
+          JSON.stringify(insight.aspects),
+          insight.summary,
+          insight.reply,
+          model,
+          Math.floor(Date.now() / 1000),
+        );
+        return clearFailure.run(review.id).changes > 0;
+      })();
+      if (stored) recovered++;
       analyzed++;
     } catch (error) {
       // Stopped mid-answer: the review stays pending, it is not a failure.
@@ -193,6 +207,7 @@ export async function analyzeReviews(
       }
       if (!(error instanceof TaskOutputError)) throw error;
       failed.push({ reviewId: review.id, error: error.message });
+      recordFailure.run(review.id, error.message.slice(0, 2000), model, Math.floor(Date.now() / 1000));
     }
     control.progress?.(alreadyDone + analyzed + failed.length, runTotal);
   }
@@ -202,9 +217,29 @@ export async function analyzeReviews(
     remaining: total - alreadyDone - analyzed,
     total,
     failed,
+    recovered,
     cancelled,
     model,
   };
+}
+
+export interface ReviewFailure {
+  reviewId: number;
+  error: string;
+  attempts: number;
+  model: string;
+  failedAt: number;
+}
+
+/** Reviews whose last analysis failed (and that still have no insight), most tried first. */
+export function readReviewFailures(db: Db, limit = -1): ReviewFailure[] {
+  return db
+    .prepare(
+      `SELECT f.review_id AS reviewId, f.error, f.attempts, f.model, f.failed_at AS failedAt
+         FROM review_insight_failures f LEFT JOIN review_insights i ON i.review_id = f.review_id
+        WHERE i.review_id IS NULL ORDER BY f.attempts DESC, f.review_id LIMIT ?`,
+    )
+    .all(limit) as ReviewFailure[];
 }
 
 /** Stored insights, newest review first; `productId` narrows to one product. */

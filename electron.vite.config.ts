@@ -29,6 +29,8 @@ export default defineConfig({
           'stats-worker': resolve(root, 'src-main/core/stats/stats-worker.ts'),
           // k-means' helper thread (core/analytics/cluster/kmeans-engine.ts looks for it the same way).
           'kmeans-worker': resolve(root, 'src-main/core/analytics/cluster/kmeans-worker.ts'),
+          // Implicit ALS' helper thread (core/recommend/implicit/als-engine.ts looks for it the same way).
+          'als-worker': resolve(root, 'src-main/core/recommend/implicit/als-worker.ts'),
         },
         external: ['better-sqlite3', 'node-llama-cpp', /^node-llama-cpp\//],
         output: { entryFileNames: '[name].js' },

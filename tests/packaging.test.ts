@@ -316,7 +316,7 @@ describe('the built main process', () => {
   });
 
   // Each worker thread started through util/worker-entry.ts, by its bundled name.
-  const lookedUp = ['import-row-worker', 'stats-worker', 'kmeans-worker'];
+  const lookedUp = ['import-row-worker', 'stats-worker', 'kmeans-worker', 'als-worker'];
 
   it.each(lookedUp)('lets the code that starts %s find its entry from the chunk it lands in', (entry) => {
     const main = join(outDir, 'main');

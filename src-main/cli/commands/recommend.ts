@@ -6,6 +6,8 @@ const int = (v: string) => Number.parseInt(v, 10);
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 interface CvSummary {
+  /** The analysis run the evaluation was recorded as. */
+  runId: number;
   algo: string;
   folds: number;
   seed: number;
@@ -18,6 +20,8 @@ interface CvSummary {
 
 interface RecommendList {
   coldStart: boolean;
+  /** The model came from the workspace's stored model file (no refit). */
+  fromCache: boolean;
   items: { sku: string; title: string | null; score: number; reason: string }[];
 }
 
@@ -156,6 +160,7 @@ export function registerRecommend(program: Command): void {
           testSeconds: sum(cv.testSeconds.folds),
           seed: cv.seed,
           ratings: cv.ratings,
+          runId: cv.runId,
           rmseFolds: cv.rmse.folds,
           maeFolds: cv.mae.folds,
         };

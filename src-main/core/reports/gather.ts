@@ -16,6 +16,7 @@ import type { CampaignResult } from '../analytics/campaign/job.ts';
 import type { DemandResult } from '../analytics/demand/job.ts';
 import type { NextActionResult } from '../analytics/nextaction/job.ts';
 import type { ImplicitEvalResult } from '../recommend/implicit/job.ts';
+import type { RecommendEvalResult } from '../recommend/job.ts';
 import { analysisResult, listAnalysisRuns } from '../analytics/runs.ts';
 import { workspaceStats } from '../stats/stats.ts';
 import { clvViews as buildClvViews, type ClvDistribution, type PAliveMatrix } from './clv-views.ts';
@@ -59,6 +60,8 @@ export interface ReportData {
   clvViews: { distribution: ClvDistribution; pAlive: PAliveMatrix } | null;
   churn: Stored<ChurnResult> | null;
   recommendEval: Stored<ImplicitEvalResult> | null;
+  /** The latest rating-model cross-validation (`recommend eval --algo …`). */
+  ratingEval: Stored<RecommendEvalResult> | null;
   segmentLists: SegmentList[] | null;
   campaign: Stored<CampaignResult> | null;
   demand: Stored<DemandResult> | null;
@@ -183,6 +186,7 @@ export function gatherReportData(db: Db, options: GatherOptions): ReportData {
     clvViews,
     churn: want.has('churn') || want.has('overview') ? latestRun<ChurnResult>(db, 'churn') : null,
     recommendEval: runOf<ImplicitEvalResult>('recommendations', 'recommend-implicit-eval'),
+    ratingEval: runOf<RecommendEvalResult>('recommendations', 'recommend-eval'),
     segmentLists,
     campaign: runOf<CampaignResult>('campaigns', 'campaign'),
     demand: runOf<DemandResult>('campaigns', 'demand'),

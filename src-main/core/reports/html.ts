@@ -331,30 +331,70 @@ function churn(c: Ctx): string {
 
 const RANKING = ['precision', 'recall', 'ndcg', 'map', 'hitRate', 'coverage'] as const;
 
+/** The latest rating-model cross-validation: mean and per-fold RMSE/MAE, fit and test time. */
+function ratingEval(c: Ctx, run: NonNullable<ReportData['ratingEval']>): string {
+  const { t, f } = c;
+  const r = run.result;
+  return [
+    `<h3>${h(t('rec.ratingTitle', { algo: r.algo, folds: r.folds, ratings: f.int(r.ratings) }))}</h3>`,
+    runInfo(c, run),
+    table(
+      [
+        { label: t('rec.fold') },
+        { label: 'RMSE', num: true },
+        { label: 'MAE', num: true },
+        { label: t('rec.fitSeconds'), num: true },
+        { label: t('rec.testSeconds'), num: true },
+      ],
+      [
+        ...r.rmse.folds.map((v, i) => [
+          String(i + 1),
+          f.num(v, 4),
+          f.num(r.mae.folds[i]!, 4),
+          f.num(r.fitSeconds.folds[i]!, 2),
+          f.num(r.testSeconds.folds[i]!, 2),
+        ]),
+        [
+          h(t('rec.mean')),
+          f.num(r.rmse.mean, 4),
+          f.num(r.mae.mean, 4),
+          f.num(r.fitSeconds.mean, 2),
+          f.num(r.testSeconds.mean, 2),
+        ],
+      ],
+    ),
+  ].join('');
+}
+
 function recommendations(c: Ctx): string {
   const { t, f, d } = c;
   const parts: string[] = [];
   if (d.recommendEval) {
     const r = d.recommendEval.result;
+    // The stored run says which implicit model was evaluated (item-kNN unless --algo als).
+    const als = r.algo === 'als';
+    const title = t(als ? 'rec.evalTitleAls' : 'rec.evalTitle', { split: r.split, k: r.k });
+    const model = t(als ? 'rec.modelAls' : 'rec.model');
     parts.push(
       runInfo(c, d.recommendEval),
-      `<h3>${h(t('rec.evalTitle', { split: r.split, k: r.k }))}</h3>`,
+      `<h3>${h(title)}</h3>`,
       table(
-        [{ label: t('rec.metric') }, { label: t('rec.model'), num: true }, { label: t('rec.popularity'), num: true }],
+        [{ label: t('rec.metric') }, { label: model, num: true }, { label: t('rec.popularity'), num: true }],
         RANKING.map((m) => [h(t(`rec.${m}`)), f.num(r.model[m], 4), f.num(r.popularity[m], 4)]),
       ),
       figure(
-        t('rec.evalTitle', { split: r.split, k: r.k }),
+        title,
         groupedBarChart({
           categories: RANKING.map((m) => t(`rec.${m}`)),
           series: [
-            { name: t('rec.model'), values: RANKING.map((m) => Math.round(r.model[m] * 1e4) / 1e4) },
+            { name: model, values: RANKING.map((m) => Math.round(r.model[m] * 1e4) / 1e4) },
             { name: t('rec.popularity'), values: RANKING.map((m) => Math.round(r.popularity[m] * 1e4) / 1e4) },
           ],
         }),
       ),
     );
   } else parts.push(notRun(c, 'workbench recommend eval --db shop.db --implicit'));
+  if (d.ratingEval) parts.push(ratingEval(c, d.ratingEval));
   parts.push(`<h3>${h(t('rec.segmentTitle'))}</h3>`);
   if (!d.segmentLists) parts.push(`<p class="empty">${h(t('rec.noSegments'))}</p>`);
   else {

@@ -99,8 +99,32 @@ export function reportTables(d: ReportData, lang: ReportLang): NamedTable[] {
       const r = d.recommendEval.result;
       const metrics = ['precision', 'recall', 'ndcg', 'map', 'hitRate', 'coverage'] as const;
       sheet('sheet.recommendEval', {
-        columns: [t('rec.metric'), t('rec.model'), t('rec.popularity')],
+        columns: [t('rec.metric'), t(r.algo === 'als' ? 'rec.modelAls' : 'rec.model'), t('rec.popularity')],
         rows: metrics.map((m) => [t(`rec.${m}`), round(r.model[m]), round(r.popularity[m])]),
+      });
+    }
+    if (d.ratingEval) {
+      const r = d.ratingEval.result;
+      sheet('sheet.ratingEval', {
+        columns: [t('rec.algo'), t('rec.fold'), 'RMSE', 'MAE', t('rec.fitSeconds'), t('rec.testSeconds')],
+        rows: [
+          ...r.rmse.folds.map((v, i) => [
+            r.algo,
+            i + 1,
+            round(v),
+            round(r.mae.folds[i]),
+            round(r.fitSeconds.folds[i], 3),
+            round(r.testSeconds.folds[i], 3),
+          ]),
+          [
+            r.algo,
+            t('rec.mean'),
+            round(r.rmse.mean),
+            round(r.mae.mean),
+            round(r.fitSeconds.mean, 3),
+            round(r.testSeconds.mean, 3),
+          ],
+        ],
       });
     }
   }

@@ -10,20 +10,33 @@
  * is minimised by alternating half-steps: with Y fixed each x_u solves
  *   (YᵀY + Yᵀ(C_u − I)Y + λI) x_u = Yᵀ C_u p(u)
  * where YᵀY is computed once per half-step and the rest touches only the
- * customer's own cells (the paper's trick). The default solver is a few
+ * customer's own cells (the paper's trick). Long rows take a few
  * conjugate-gradient steps warm-started from the current vector (Takács,
- * Pilászy & Tikk 2011; the `implicit` library's default, 3 steps); the exact
- * solver (Cholesky of the f×f system) is there to check it and for small data.
- * Factors are stored as Float32Array (memory at shop scale, as `implicit`);
- * every sum is taken in doubles.
+ * Pilászy & Tikk 2011; the `implicit` library's default, 3 steps); short rows
+ * (most customers) are solved exactly through G⁻¹ by Woodbury, which is cheaper
+ * there (als-kernel.ts); the exact f×f Cholesky solver is there to check both.
+ * Rows are split over two threads on a big fit (als-engine.ts), with identical
+ * results. Factors are stored as Float32Array (memory at shop scale, as
+ * `implicit`); every sum is taken in doubles.
  */
 import { Mt19937 } from '../random.ts';
+import { createAlsEngine } from './als-engine.ts';
+import { choleskyFactor, choleskySubstitute, gram, type AlsSolver } from './als-kernel.ts';
 import type { UserItemMatrix } from './interactions.ts';
 import { TopK } from './item-knn.ts';
 import type { Popularity } from './popularity.ts';
 import { PopularityServing, type Recommendation } from './serving.ts';
 
-export type AlsSolver = 'cg' | 'cholesky';
+export type { AlsSolver } from './als-kernel.ts';
+export {
+  choleskyFactor,
+  choleskySolve,
+  choleskySubstitute,
+  gram,
+  inverseSpd,
+  RowSolver,
+  woodburyLimit,
+} from './als-kernel.ts';
 export type Confidence = 'linear' | 'log';
 
 export interface AlsOptions {
@@ -40,16 +53,22 @@ export interface AlsOptions {
   confidence?: Confidence;
   /** Full sweeps (users then items), default 15. */
   iterations?: number;
+  /**
+   * 'auto' (default): each short row solved exactly through G⁻¹ (Woodbury) where that is cheaper, the long rows by
+   * CG; 'cg': CG on every row; 'cholesky': exact f×f solves (checks, small data). See als-kernel.ts.
+   */
   solver?: AlsSolver;
   /** Conjugate-gradient steps per row and half-step (default 3). */
   cgSteps?: number;
   seed?: number;
+  /** Threads solving rows: 0 (default) = two on a big enough fit when the machine has two cores; or 1 or 2. */
+  threads?: number;
 }
 
 export interface AlsHooks {
   /** After each full iteration (and with 0 before the first), with the model as it stands. */
   onIteration?: (done: number, total: number, model: AlsModel) => void;
-  /** Called every 1024 rows; throws to stop (a job's throwIfCancelled). */
+  /** Called between chunks of rows (at most 256 rows apart); throws to stop (a job's throwIfCancelled). */
   checkCancelled?: () => void;
 }
 
@@ -73,9 +92,10 @@ export function resolveAls(options: AlsOptions): Required<AlsOptions> {
     alpha: options.alpha ?? 40,
     confidence: options.confidence ?? 'linear',
     iterations: options.iterations ?? 15,
-    solver: options.solver ?? 'cg',
+    solver: options.solver ?? 'auto',
     cgSteps: options.cgSteps ?? 3,
     seed: options.seed ?? 0,
+    threads: options.threads ?? 0,
   };
   const positiveInt = (name: string, v: number, max: number) => {
     if (!(Number.isInteger(v) && v >= 1 && v <= max)) throw new RangeError(`${name} must be an integer 1..${max}`);
@@ -88,7 +108,11 @@ export function resolveAls(options: AlsOptions): Required<AlsOptions> {
   }
   if (!(Number.isFinite(o.alpha) && o.alpha >= 0)) throw new RangeError('alpha must be a number ≥ 0');
   if (o.confidence !== 'linear' && o.confidence !== 'log') throw new RangeError('confidence must be linear or log');
-  if (o.solver !== 'cg' && o.solver !== 'cholesky') throw new RangeError('solver must be cg or cholesky');
+  if (o.solver !== 'auto' && o.solver !== 'cg' && o.solver !== 'cholesky') {
+    throw new RangeError('solver must be auto, cg or cholesky');
+  }
+  if (!(Number.isInteger(o.threads) && o.threads >= 0 && o.threads <= 2))
+    throw new RangeError('threads must be 0, 1 or 2');
   if (!(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff)) {
     throw new RangeError('seed must be an integer in 0..4294967295');
   }
@@ -103,207 +127,6 @@ export function confidenceMinusOne(values: Float64Array, alpha: number, kind: Co
     out[p] = kind === 'log' ? alpha * Math.log1p(r) : alpha * r;
   }
   return out;
-}
-
-/** FᵀF (f×f, doubles) of n rows of f factors, plus λ on the diagonal. */
-export function gram(
-  F: Float32Array,
-  n: number,
-  f: number,
-  lambda: number,
-  out = new Float64Array(f * f),
-): Float64Array {
-  out.fill(0);
-  for (let r = 0; r < n; r++) {
-    const o = r * f;
-    for (let a = 0; a < f; a++) {
-      const va = F[o + a]!;
-      if (va === 0) continue;
-      const row = a * f;
-      for (let b = a; b < f; b++) out[row + b]! += va * F[o + b]!;
-    }
-  }
-  for (let a = 0; a < f; a++) {
-    out[a * f + a]! += lambda;
-    for (let b = a + 1; b < f; b++) out[b * f + a] = out[a * f + b]!;
-  }
-  return out;
-}
-
-/**
- * Solves one row's system against the fixed side Y, with buffers reused across rows.
- * A row's cells are cols[from..to) with c − 1 in cm1[from..to); G = YᵀY + λI.
- */
-export class RowSolver {
-  readonly f: number;
-  private readonly r: Float64Array;
-  private readonly p: Float64Array;
-  private readonly ap: Float64Array;
-  private readonly a: Float64Array;
-
-  constructor(f: number) {
-    this.f = f;
-    this.r = new Float64Array(f);
-    this.p = new Float64Array(f);
-    this.ap = new Float64Array(f);
-    this.a = new Float64Array(f * f);
-  }
-
-  /** out = (G + Σ (c−1) y yᵀ) v over the row's cells. */
-  private multiply(
-    G: Float64Array,
-    Y: Float32Array,
-    cols: Int32Array,
-    cm1: Float64Array,
-    from: number,
-    to: number,
-    v: Float64Array,
-    out: Float64Array,
-  ): void {
-    const f = this.f;
-    // G v is f² of the row's work: four independent sums let the CPU overlap the multiply-adds.
-    const f4 = f & ~3;
-    for (let a = 0; a < f; a++) {
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      const row = a * f;
-      let b = 0;
-      for (; b < f4; b += 4) {
-        s0 += G[row + b]! * v[b]!;
-        s1 += G[row + b + 1]! * v[b + 1]!;
-        s2 += G[row + b + 2]! * v[b + 2]!;
-        s3 += G[row + b + 3]! * v[b + 3]!;
-      }
-      for (; b < f; b++) s0 += G[row + b]! * v[b]!;
-      out[a] = s0 + s1 + s2 + s3;
-    }
-    for (let q = from; q < to; q++) {
-      const o = cols[q]! * f;
-      let d = 0;
-      for (let b = 0; b < f; b++) d += Y[o + b]! * v[b]!;
-      d *= cm1[q]!;
-      for (let b = 0; b < f; b++) out[b]! += d * Y[o + b]!;
-    }
-  }
-
-  /**
-   * `steps` conjugate-gradient steps on the row's system from the current x (updated in place).
-   * Each step lowers the row's quadratic loss, so a half-step never raises L.
-   */
-  cg(
-    G: Float64Array,
-    Y: Float32Array,
-    cols: Int32Array,
-    cm1: Float64Array,
-    from: number,
-    to: number,
-    x: Float64Array,
-    steps: number,
-  ): void {
-    const { f, r, p, ap } = this;
-    // r = b − A x with b = Σ c y (p = 1 on the row's cells, 0 elsewhere).
-    this.multiply(G, Y, cols, cm1, from, to, x, r);
-    for (let a = 0; a < f; a++) r[a] = -r[a]!;
-    for (let q = from; q < to; q++) {
-      const o = cols[q]! * f;
-      const c = 1 + cm1[q]!;
-      for (let b = 0; b < f; b++) r[b]! += c * Y[o + b]!;
-    }
-    let rs = 0;
-    for (let a = 0; a < f; a++) {
-      p[a] = r[a]!;
-      rs += r[a]! * r[a]!;
-    }
-    for (let it = 0; it < steps; it++) {
-      // An exact zero residual: done (the step size below would be 0/0).
-      if (rs < 1e-20) return;
-      this.multiply(G, Y, cols, cm1, from, to, p, ap);
-      let pap = 0;
-      for (let a = 0; a < f; a++) pap += p[a]! * ap[a]!;
-      if (!(pap > 0)) return;
-      const step = rs / pap;
-      let rsNew = 0;
-      for (let a = 0; a < f; a++) {
-        x[a]! += step * p[a]!;
-        r[a]! -= step * ap[a]!;
-        rsNew += r[a]! * r[a]!;
-      }
-      const beta = rsNew / rs;
-      for (let a = 0; a < f; a++) p[a] = r[a]! + beta * p[a]!;
-      rs = rsNew;
-    }
-  }
-
-  /** The exact solution by Cholesky of the f×f system into x. */
-  exact(
-    G: Float64Array,
-    Y: Float32Array,
-    cols: Int32Array,
-    cm1: Float64Array,
-    from: number,
-    to: number,
-    x: Float64Array,
-  ): void {
-    const { f, a: A, r: bvec } = this;
-    A.set(G);
-    bvec.fill(0);
-    for (let q = from; q < to; q++) {
-      const o = cols[q]! * f;
-      const w = cm1[q]!;
-      for (let i = 0; i < f; i++) {
-        const yi = Y[o + i]!;
-        bvec[i]! += (1 + w) * yi;
-        const wyi = w * yi;
-        const row = i * f;
-        for (let j = 0; j <= i; j++) A[row + j]! += wyi * Y[o + j]!;
-      }
-    }
-    choleskySolve(A, f, bvec, x);
-  }
-}
-
-/**
- * Solves A x = b for a symmetric positive definite A (only its lower triangle is read;
- * A is overwritten by its Cholesky factor L). A not positive definite is an error.
- */
-export function choleskySolve(A: Float64Array, n: number, b: Float64Array, x: Float64Array): void {
-  choleskyFactor(A, n);
-  choleskySubstitute(A, n, b, x);
-}
-
-/** A (lower triangle read) → its Cholesky factor L in place. */
-export function choleskyFactor(A: Float64Array, n: number): void {
-  for (let j = 0; j < n; j++) {
-    const rj = j * n;
-    let d = A[rj + j]!;
-    for (let k = 0; k < j; k++) d -= A[rj + k]! * A[rj + k]!;
-    if (!(d > 0)) throw new RangeError('system is not positive definite (regularization 0 on too little data?)');
-    const ljj = Math.sqrt(d);
-    A[rj + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      const ri = i * n;
-      let s = A[ri + j]!;
-      for (let k = 0; k < j; k++) s -= A[ri + k]! * A[rj + k]!;
-      A[ri + j] = s / ljj;
-    }
-  }
-}
-
-/** x = (L Lᵀ)⁻¹ b for a factor from choleskyFactor: L z = b, then Lᵀ x = z. */
-export function choleskySubstitute(A: Float64Array, n: number, b: Float64Array, x: Float64Array): void {
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= A[ri + k]! * x[k]!;
-    x[i] = s / A[ri + i]!;
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = x[i]!;
-    for (let k = i + 1; k < n; k++) s -= A[k * n + i]! * x[k]!;
-    x[i] = s / A[i * n + i]!;
-  }
 }
 
 /** Small random normal start (σ = 0.1/√f), users then items from one seeded stream. */
@@ -328,52 +151,43 @@ export function initAls(
 }
 
 /**
- * One half-step: every row of X re-solved against the fixed Y. rows is the CSR of X's rows
- * (byUser for users, byItem for items) and cm1 its c − 1 per cell.
+ * The engine from the seeded start. In a function of its own so the start factors and c − 1 arrays are garbage
+ * once a threaded engine has copied them into shared memory (256 MB of factors at a million customers).
  */
-export function halfStep(
-  X: Float32Array,
-  Y: Float32Array,
-  nX: number,
-  nY: number,
-  f: number,
-  indptr: Int32Array,
-  cols: Int32Array,
-  cm1: Float64Array,
-  o: { regularization: number; solver: AlsSolver; cgSteps: number },
-  checkCancelled?: () => void,
-): void {
-  const G = gram(Y, nY, f, o.regularization);
-  const solver = new RowSolver(f);
-  const x = new Float64Array(f);
-  for (let u = 0; u < nX; u++) {
-    if (checkCancelled && (u & 1023) === 0) checkCancelled();
-    const from = indptr[u]!;
-    const to = indptr[u + 1]!;
-    const base = u * f;
-    for (let a = 0; a < f; a++) x[a] = X[base + a]!;
-    if (o.solver === 'cg') solver.cg(G, Y, cols, cm1, from, to, x, o.cgSteps);
-    else solver.exact(G, Y, cols, cm1, from, to, x);
-    for (let a = 0; a < f; a++) X[base + a] = x[a]!;
-  }
+function startEngine(m: UserItemMatrix, o: Required<AlsOptions>) {
+  const settings = { alpha: o.alpha, confidence: o.confidence, regularization: o.regularization };
+  const start = initAls(m.nUsers, m.nItems, o.factors, o.seed, settings);
+  const cmUser = confidenceMinusOne(m.byUser.values, o.alpha, o.confidence);
+  const cmItem = confidenceMinusOne(m.byItem.values, o.alpha, o.confidence);
+  return createAlsEngine(m, start.userFactors, start.itemFactors, cmUser, cmItem, o.factors, o);
 }
 
 /** Fits user and item factors on the matrix (all cells, sales and weighted events alike). */
 export function fitAls(m: UserItemMatrix, options: AlsOptions = {}, hooks: AlsHooks = {}): AlsModel {
   const o = resolveAls(options);
-  const f = o.factors;
-  const settings = { alpha: o.alpha, confidence: o.confidence, regularization: o.regularization };
-  const model = initAls(m.nUsers, m.nItems, f, o.seed, settings);
-  const cmUser = confidenceMinusOne(m.byUser.values, o.alpha, o.confidence);
-  const cmItem = confidenceMinusOne(m.byItem.values, o.alpha, o.confidence);
-  hooks.onIteration?.(0, o.iterations, model);
-  for (let it = 0; it < o.iterations; it++) {
-    const { userFactors: X, itemFactors: Y } = model;
-    halfStep(X, Y, m.nUsers, m.nItems, f, m.byUser.indptr, m.byUser.indices, cmUser, o, hooks.checkCancelled);
-    halfStep(Y, X, m.nItems, m.nUsers, f, m.byItem.indptr, m.byItem.indices, cmItem, o, hooks.checkCancelled);
-    hooks.onIteration?.(it + 1, o.iterations, model);
+  const engine = startEngine(m, o);
+  try {
+    // The engine's factors: the start's own arrays, or their copies in shared memory when a helper thread joins.
+    const model: AlsModel = {
+      nUsers: m.nUsers,
+      nItems: m.nItems,
+      factors: o.factors,
+      userFactors: engine.userFactors,
+      itemFactors: engine.itemFactors,
+      alpha: o.alpha,
+      confidence: o.confidence,
+      regularization: o.regularization,
+    };
+    hooks.onIteration?.(0, o.iterations, model);
+    for (let it = 0; it < o.iterations; it++) {
+      engine.halfStep(0, hooks.checkCancelled);
+      engine.halfStep(1, hooks.checkCancelled);
+      hooks.onIteration?.(it + 1, o.iterations, model);
+    }
+    return model;
+  } finally {
+    engine.close();
   }
-  return model;
 }
 
 /**

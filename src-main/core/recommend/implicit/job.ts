@@ -3,21 +3,20 @@
  *   runImplicitEval  item-kNN (or implicit ALS, algo 'als') against popularity on a
  *                    leave-last-out or time split, recorded in analysis_runs
  *                    (kind 'recommend-implicit-eval')
- *   recommendFor     top n for a customer (external id) or "also bought" for a SKU,
- *                    fitted on the whole workspace at call time (synchronous)
+ *   recommendFor     top n for a customer (external id), a segment or "also bought" for a
+ *                    SKU, from the workspace's stored model for its current sales, fitted
+ *                    and stored on the first request (model-store.ts; synchronous)
  */
-import { computeRfm } from '../../analytics/rfm.ts';
 import type { Db } from '../../db/workspace.ts';
 import { failRun, finishRun, startRun } from '../../analytics/run-record.ts';
 import { UserError } from '../../jobs/context.ts';
 import type { JobContext } from '../../jobs/context.ts';
-import { AlsRecommender, fitAls, resolveAls } from './als.ts';
+import { AlsRecommender, resolveAls } from './als.ts';
 import { evaluateSplit, leaveLastOut, timeSplit } from './evaluate.ts';
 import type { ImplicitAlgo, RankingMetrics } from './evaluate.ts';
-import { buildMatrix, loadInteractions } from './interactions.ts';
-import { fitItemKnn } from './item-knn.ts';
+import { loadInteractions } from './interactions.ts';
 import type { Weighting } from './item-knn.ts';
-import { fitPopularity } from './popularity.ts';
+import { segmentMembership, servingModel, type ModelSpec } from './model-store.ts';
 import { ImplicitRecommender } from './recommend.ts';
 
 export interface ImplicitEvalParams {
@@ -199,9 +198,14 @@ export interface RecommendForResult {
   /** True when the answer is popularity alone (no purchases to go on). */
   coldStart: boolean;
   items: RecommendedItem[];
+  /** True when the model came from the workspace's stored model file rather than a fit for this request. */
+  fromCache: boolean;
 }
 
-/** Fits on every sale of the workspace, then answers one request. */
+/**
+ * Answers one request from the model of the workspace's current sales: read from the model file stored beside
+ * the workspace for this data and these settings (model-store.ts), or fitted on every sale and stored.
+ */
 export function recommendFor(db: Db, params: RecommendForParams): RecommendForResult {
   const asked = [params.customer, params.alsoBought, params.segment].filter((v) => v !== undefined).length;
   if (asked !== 1) throw new UserError('give one of a customer, an also-bought SKU or a segment');
@@ -209,16 +213,17 @@ export function recommendFor(db: Db, params: RecommendForParams): RecommendForRe
   const algo = params.algo ?? 'item-knn';
   if (algo !== 'item-knn' && algo !== 'als') throw new UserError('algo must be item-knn or als');
   const als = algo === 'als' ? checkAls(params) : null;
-  const log = loadInteractions(db);
-  const matrix = buildMatrix(log);
-  const popularity = fitPopularity(matrix);
-  const rec = als
-    ? new AlsRecommender(matrix, fitAls(matrix, { ...als, seed: params.seed ?? 0 }), popularity)
-    : new ImplicitRecommender(
-        matrix,
-        fitItemKnn(matrix, { neighbours: Math.max(params.neighbours ?? 50, params.n) }),
-        popularity,
-      );
+  const seed = params.seed ?? 0;
+  if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) {
+    throw new UserError('seed must be an integer in 0..4294967295');
+  }
+  const neighbours = Math.max(params.neighbours ?? 50, params.n);
+  if (!(Number.isInteger(neighbours) && neighbours <= 10000))
+    throw new UserError('neighbours must be an integer 1..10000');
+  const spec: ModelSpec = als ? { algo: 'als', ...als, seed } : { algo: 'item-knn', neighbours };
+  const served = servingModel(db, spec);
+  const { rec, fromCache } = served;
+  const log = { userIds: served.userIds, itemIds: served.itemIds };
   const product = db.prepare('SELECT sku, title FROM products WHERE id = ?');
   const describe = (item: number) => product.get(log.itemIds[item]!) as { sku: string; title: string | null };
   const label = (item: number) => {
@@ -227,17 +232,20 @@ export function recommendFor(db: Db, params: RecommendForParams): RecommendForRe
   };
 
   if (params.segment !== undefined) {
-    // Segment membership from RFM as of the last sale; the list sums the model's scores over its members.
-    const rfm = computeRfm(db);
-    const names = [...new Set(rfm.customers.map((c) => c.segment))];
-    if (!names.includes(params.segment)) {
-      throw new UserError(`no customers in segment "${params.segment}" (segments: ${names.join(', ')})`);
+    // Segment membership from RFM as of the last sale (stored beside the models); the list sums the model's
+    // scores over its members.
+    const seg = segmentMembership(db);
+    const which = seg.names.indexOf(params.segment);
+    if (which < 0) {
+      throw new UserError(`no customers in segment "${params.segment}" (segments: ${seg.names.join(', ')})`);
     }
-    const members = new Set(rfm.customers.filter((c) => c.segment === params.segment).map((c) => c.customerId));
+    const members = new Set<number>();
+    for (let c = 0; c < seg.customerIds.length; c++) if (seg.segment[c] === which) members.add(seg.customerIds[c]!);
     const segmentOf = Int32Array.from(log.userIds, (id) => (members.has(id) ? 0 : -1));
     const list = rec.bySegment(segmentOf, 1, params.n)[0] ?? [];
     return {
       coldStart: false,
+      fromCache,
       items: list.map((r) => ({
         ...describe(r.item),
         score: r.score,
@@ -256,6 +264,7 @@ export function recommendFor(db: Db, params: RecommendForParams): RecommendForRe
     const recs = rec.forUser(u, params.n);
     return {
       coldStart: recs.every((r) => r.source === 'popular'),
+      fromCache,
       items: recs.map((r) => ({
         ...describe(r.item),
         score: r.score,
@@ -273,6 +282,7 @@ export function recommendFor(db: Db, params: RecommendForParams): RecommendForRe
     if (similar.length > 0) {
       return {
         coldStart: false,
+        fromCache,
         items: similar.map((a) => ({
           ...describe(a.item),
           score: a.similarity,
@@ -285,6 +295,7 @@ export function recommendFor(db: Db, params: RecommendForParams): RecommendForRe
   if (also.length > 0) {
     return {
       coldStart: false,
+      fromCache,
       items: also.map((a) => ({
         ...describe(a.item),
         score: a.similarity,
@@ -303,5 +314,5 @@ export function recommendFor(db: Db, params: RecommendForParams): RecommendForRe
       reason: `popular: bought by ${rec.popularity.count[i]} customers`,
     });
   }
-  return { coldStart: true, items: popular };
+  return { coldStart: true, fromCache, items: popular };
 }

@@ -1,0 +1,541 @@
+/**
+ * The numeric kernels of implicit ALS (als.ts), on flat typed arrays and without allocation per row, shared by
+ * the fitting thread and its helper (als-worker.ts): the Gram matrix YᵀY + λI, the per-row solvers, and
+ * `solveRows`, which re-solves a range of rows of X against the fixed side Y.
+ *
+ * Per row the system is (G + Σ_j d_j y_j y_jᵀ) x = Σ_j c_j y_j over the row's n cells (d = c − 1, G = YᵀY + λI).
+ * Three solvers:
+ *   cg        a few conjugate-gradient steps warm-started from the current x: (steps + 1)·(f² + 2nf) per row
+ *   cholesky  the exact solution from the f×f system: n·f²/2 + f³/6 per row (checks, small data)
+ *   woodbury  the exact solution through G⁻¹ (Sherman–Morrison–Woodbury) for a short row: with Z = Y G⁻¹
+ *             computed once per half-step, only the row's n×n system is formed and factorised,
+ *             ≈ n²f/2 + 3nf + n³/6 per row — a customer with 9 cells costs a quarter of 3 CG steps at f = 64
+ *             and is solved exactly rather than approximately.
+ * The 'auto' mode (the fit's default) takes woodbury for every row where it is cheaper than CG and CG for the
+ * long rows (popular items, heavy buyers). A row's arithmetic depends only on its own cells, G and Z, never on
+ * which thread or chunk solves it, so one thread and two give bit-identical factors.
+ */
+
+export type AlsSolver = 'auto' | 'cg' | 'cholesky';
+
+/** Rows with more cells than this run CG in place rather than on a gathered copy (4096 × 64 doubles = 2 MB). */
+export const GATHER_MAX = 4096;
+
+/** FᵀF (f×f, doubles) of n rows of f factors, plus λ on the diagonal. */
+export function gram(
+  F: Float32Array,
+  n: number,
+  f: number,
+  lambda: number,
+  out: Float64Array = new Float64Array(f * f),
+): Float64Array {
+  out.fill(0);
+  for (let r = 0; r < n; r++) {
+    const o = r * f;
+    for (let a = 0; a < f; a++) {
+      const va = F[o + a]!;
+      if (va === 0) continue;
+      const row = a * f;
+      for (let b = a; b < f; b++) out[row + b]! += va * F[o + b]!;
+    }
+  }
+  for (let a = 0; a < f; a++) {
+    out[a * f + a]! += lambda;
+    for (let b = a + 1; b < f; b++) out[b * f + a] = out[a * f + b]!;
+  }
+  return out;
+}
+
+/**
+ * Solves one row's system against the fixed side Y, with buffers reused across rows.
+ * A row's cells are cols[from..to) with c − 1 in cm1[from..to); G = YᵀY + λI.
+ */
+export class RowSolver {
+  readonly f: number;
+  private readonly r: Float64Array;
+  private readonly p: Float64Array;
+  private readonly ap: Float64Array;
+  private readonly a: Float64Array;
+  /** The longest row `woodbury` takes, and its n×n buffers. */
+  readonly woodburyMax: number;
+  private readonly k: Float64Array;
+  private readonly s: Float64Array;
+  private readonly t: Float64Array;
+  private readonly sol: Float64Array;
+  private readonly sd: Float64Array;
+  /** The row's cells side by side in doubles (its Y rows, then for Woodbury its Z rows) and their c − 1. */
+  private yl = new Float64Array(0);
+  private zl: Float64Array;
+  private cl = new Float64Array(0);
+
+  constructor(f: number, woodburyMax = 0) {
+    this.f = f;
+    this.r = new Float64Array(f);
+    this.p = new Float64Array(f);
+    this.ap = new Float64Array(f);
+    this.a = new Float64Array(f * f);
+    this.woodburyMax = woodburyMax;
+    this.k = new Float64Array(woodburyMax * woodburyMax);
+    this.s = new Float64Array(woodburyMax * woodburyMax);
+    this.t = new Float64Array(woodburyMax);
+    this.sol = new Float64Array(woodburyMax);
+    this.sd = new Float64Array(woodburyMax);
+    this.zl = new Float64Array(woodburyMax * f);
+  }
+
+  /** Copies the Y rows of the row's cells side by side into yl (doubles, exact) and their c − 1 into cl. */
+  private gather(Y: Float32Array, cols: Int32Array, cm1: Float64Array, from: number, to: number): void {
+    const f = this.f;
+    const n = to - from;
+    if (this.yl.length < n * f) {
+      const rows = Math.min(GATHER_MAX, Math.max(n, 64, (2 * this.yl.length) / f));
+      this.yl = new Float64Array(rows * f);
+      this.cl = new Float64Array(rows);
+    }
+    const { yl, cl } = this;
+    for (let j = 0; j < n; j++) {
+      const o = cols[from + j]! * f;
+      const lo = j * f;
+      for (let b = 0; b < f; b++) yl[lo + b] = Y[o + b]!;
+      cl[j] = cm1[from + j]!;
+    }
+  }
+
+  /** multiply() on the gathered cells yl/cl (n of them): the same sums in the same order. */
+  private multiplyGathered(G: Float64Array, n: number, v: Float64Array, out: Float64Array): void {
+    const f = this.f;
+    const { yl, cl } = this;
+    const f4 = f & ~3;
+    for (let a = 0; a < f; a++) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      const row = a * f;
+      let b = 0;
+      for (; b < f4; b += 4) {
+        s0 += G[row + b]! * v[b]!;
+        s1 += G[row + b + 1]! * v[b + 1]!;
+        s2 += G[row + b + 2]! * v[b + 2]!;
+        s3 += G[row + b + 3]! * v[b + 3]!;
+      }
+      for (; b < f; b++) s0 += G[row + b]! * v[b]!;
+      out[a] = s0 + s1 + s2 + s3;
+    }
+    for (let j = 0; j < n; j++) {
+      const o = j * f;
+      let d = 0;
+      for (let b = 0; b < f; b++) d += yl[o + b]! * v[b]!;
+      d *= cl[j]!;
+      for (let b = 0; b < f; b++) out[b]! += d * yl[o + b]!;
+    }
+  }
+
+  /**
+   * cg() with the row's cells gathered first: the four passes over them read one contiguous block of doubles
+   * instead of scattered float32 rows. Same arithmetic in the same order, so the same x to the bit; a row
+   * longer than GATHER_MAX cells runs cg() in place.
+   */
+  cgGathered(
+    G: Float64Array,
+    Y: Float32Array,
+    cols: Int32Array,
+    cm1: Float64Array,
+    from: number,
+    to: number,
+    x: Float64Array,
+    steps: number,
+  ): void {
+    const n = to - from;
+    if (n > GATHER_MAX) {
+      this.cg(G, Y, cols, cm1, from, to, x, steps);
+      return;
+    }
+    this.gather(Y, cols, cm1, from, to);
+    const { f, r, p, ap, yl, cl } = this;
+    this.multiplyGathered(G, n, x, r);
+    for (let a = 0; a < f; a++) r[a] = -r[a]!;
+    for (let j = 0; j < n; j++) {
+      const o = j * f;
+      const c = 1 + cl[j]!;
+      for (let b = 0; b < f; b++) r[b]! += c * yl[o + b]!;
+    }
+    let rs = 0;
+    for (let a = 0; a < f; a++) {
+      p[a] = r[a]!;
+      rs += r[a]! * r[a]!;
+    }
+    for (let it = 0; it < steps; it++) {
+      if (rs < 1e-20) return;
+      this.multiplyGathered(G, n, p, ap);
+      let pap = 0;
+      for (let a = 0; a < f; a++) pap += p[a]! * ap[a]!;
+      if (!(pap > 0)) return;
+      const step = rs / pap;
+      let rsNew = 0;
+      for (let a = 0; a < f; a++) {
+        x[a]! += step * p[a]!;
+        r[a]! -= step * ap[a]!;
+        rsNew += r[a]! * r[a]!;
+      }
+      const beta = rsNew / rs;
+      for (let a = 0; a < f; a++) p[a] = r[a]! + beta * p[a]!;
+      rs = rsNew;
+    }
+  }
+
+  /** out = (G + Σ (c−1) y yᵀ) v over the row's cells. */
+  private multiply(
+    G: Float64Array,
+    Y: Float32Array,
+    cols: Int32Array,
+    cm1: Float64Array,
+    from: number,
+    to: number,
+    v: Float64Array,
+    out: Float64Array,
+  ): void {
+    const f = this.f;
+    // G v is f² of the row's work: four independent sums let the CPU overlap the multiply-adds.
+    const f4 = f & ~3;
+    for (let a = 0; a < f; a++) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      const row = a * f;
+      let b = 0;
+      for (; b < f4; b += 4) {
+        s0 += G[row + b]! * v[b]!;
+        s1 += G[row + b + 1]! * v[b + 1]!;
+        s2 += G[row + b + 2]! * v[b + 2]!;
+        s3 += G[row + b + 3]! * v[b + 3]!;
+      }
+      for (; b < f; b++) s0 += G[row + b]! * v[b]!;
+      out[a] = s0 + s1 + s2 + s3;
+    }
+    for (let q = from; q < to; q++) {
+      const o = cols[q]! * f;
+      let d = 0;
+      for (let b = 0; b < f; b++) d += Y[o + b]! * v[b]!;
+      d *= cm1[q]!;
+      for (let b = 0; b < f; b++) out[b]! += d * Y[o + b]!;
+    }
+  }
+
+  /**
+   * `steps` conjugate-gradient steps on the row's system from the current x (updated in place).
+   * Each step lowers the row's quadratic loss, so a half-step never raises L.
+   */
+  cg(
+    G: Float64Array,
+    Y: Float32Array,
+    cols: Int32Array,
+    cm1: Float64Array,
+    from: number,
+    to: number,
+    x: Float64Array,
+    steps: number,
+  ): void {
+    const { f, r, p, ap } = this;
+    // r = b − A x with b = Σ c y (p = 1 on the row's cells, 0 elsewhere).
+    this.multiply(G, Y, cols, cm1, from, to, x, r);
+    for (let a = 0; a < f; a++) r[a] = -r[a]!;
+    for (let q = from; q < to; q++) {
+      const o = cols[q]! * f;
+      const c = 1 + cm1[q]!;
+      for (let b = 0; b < f; b++) r[b]! += c * Y[o + b]!;
+    }
+    let rs = 0;
+    for (let a = 0; a < f; a++) {
+      p[a] = r[a]!;
+      rs += r[a]! * r[a]!;
+    }
+    for (let it = 0; it < steps; it++) {
+      // An exact zero residual: done (the step size below would be 0/0).
+      if (rs < 1e-20) return;
+      this.multiply(G, Y, cols, cm1, from, to, p, ap);
+      let pap = 0;
+      for (let a = 0; a < f; a++) pap += p[a]! * ap[a]!;
+      if (!(pap > 0)) return;
+      const step = rs / pap;
+      let rsNew = 0;
+      for (let a = 0; a < f; a++) {
+        x[a]! += step * p[a]!;
+        r[a]! -= step * ap[a]!;
+        rsNew += r[a]! * r[a]!;
+      }
+      const beta = rsNew / rs;
+      for (let a = 0; a < f; a++) p[a] = r[a]! + beta * p[a]!;
+      rs = rsNew;
+    }
+  }
+
+  /**
+   * The exact solution through Z = Y G⁻¹ (Woodbury): with U = D^½ Y_u,
+   * (G + UᵀU)⁻¹ = G⁻¹ − G⁻¹Uᵀ (I + U G⁻¹ Uᵀ)⁻¹ U G⁻¹, so x = w − Σ_j √d_j s_j z_j where w = Σ_j c_j z_j and
+   * s solves (I + D^½ K D^½) s = D^½ K c with K_jk = y_j·z_k (n×n). The row must fit the solver's woodburyMax.
+   */
+  woodbury(
+    Z: Float64Array,
+    Y: Float32Array,
+    cols: Int32Array,
+    cm1: Float64Array,
+    from: number,
+    to: number,
+    x: Float64Array,
+  ): void {
+    const f = this.f;
+    const n = to - from;
+    if (n > this.woodburyMax) throw new RangeError(`row of ${n} cells is longer than the Woodbury buffers`);
+    this.gather(Y, cols, cm1, from, to);
+    const { k: K, s: S, t, sol, sd, yl, zl, cl } = this;
+    for (let j = 0; j < n; j++) {
+      const zo = cols[from + j]! * f;
+      const lo = j * f;
+      for (let a = 0; a < f; a++) zl[lo + a] = Z[zo + a]!;
+    }
+    x.fill(0);
+    for (let j = 0; j < n; j++) {
+      const c = 1 + cl[j]!;
+      sd[j] = Math.sqrt(cl[j]!);
+      const zo = j * f;
+      for (let a = 0; a < f; a++) x[a]! += c * zl[zo + a]!;
+    }
+    for (let j = 0; j < n; j++) {
+      const yo = j * f;
+      for (let k = 0; k <= j; k++) {
+        const zo = k * f;
+        let s0 = 0;
+        let s1 = 0;
+        let a = 0;
+        for (; a + 1 < f; a += 2) {
+          s0 += yl[yo + a]! * zl[zo + a]!;
+          s1 += yl[yo + a + 1]! * zl[zo + a + 1]!;
+        }
+        if (a < f) s0 += yl[yo + a]! * zl[zo + a]!;
+        K[j * n + k] = s0 + s1;
+        K[k * n + j] = s0 + s1;
+      }
+    }
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += K[j * n + k]! * (1 + cl[k]!);
+      t[j] = sd[j]! * s;
+      for (let k = 0; k <= j; k++) S[j * n + k] = (j === k ? 1 : 0) + sd[j]! * sd[k]! * K[j * n + k]!;
+    }
+    choleskySolve(S, n, t, sol);
+    for (let j = 0; j < n; j++) {
+      const w = sd[j]! * sol[j]!;
+      if (w === 0) continue;
+      const zo = j * f;
+      for (let a = 0; a < f; a++) x[a]! -= w * zl[zo + a]!;
+    }
+  }
+
+  /** The exact solution by Cholesky of the f×f system into x. */
+  exact(
+    G: Float64Array,
+    Y: Float32Array,
+    cols: Int32Array,
+    cm1: Float64Array,
+    from: number,
+    to: number,
+    x: Float64Array,
+  ): void {
+    const { f, a: A, r: bvec } = this;
+    A.set(G);
+    bvec.fill(0);
+    for (let q = from; q < to; q++) {
+      const o = cols[q]! * f;
+      const w = cm1[q]!;
+      for (let i = 0; i < f; i++) {
+        const yi = Y[o + i]!;
+        bvec[i]! += (1 + w) * yi;
+        const wyi = w * yi;
+        const row = i * f;
+        for (let j = 0; j <= i; j++) A[row + j]! += wyi * Y[o + j]!;
+      }
+    }
+    choleskySolve(A, f, bvec, x);
+  }
+}
+
+/**
+ * Solves A x = b for a symmetric positive definite A (only its lower triangle is read;
+ * A is overwritten by its Cholesky factor L). A not positive definite is an error.
+ */
+export function choleskySolve(A: Float64Array, n: number, b: Float64Array, x: Float64Array): void {
+  choleskyFactor(A, n);
+  choleskySubstitute(A, n, b, x);
+}
+
+/** A (lower triangle read) → its Cholesky factor L in place. */
+export function choleskyFactor(A: Float64Array, n: number): void {
+  for (let j = 0; j < n; j++) {
+    const rj = j * n;
+    let d = A[rj + j]!;
+    for (let k = 0; k < j; k++) d -= A[rj + k]! * A[rj + k]!;
+    if (!(d > 0)) throw new RangeError('system is not positive definite (regularization 0 on too little data?)');
+    const ljj = Math.sqrt(d);
+    A[rj + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      const ri = i * n;
+      let s = A[ri + j]!;
+      for (let k = 0; k < j; k++) s -= A[ri + k]! * A[rj + k]!;
+      A[ri + j] = s / ljj;
+    }
+  }
+}
+
+/** x = (L Lᵀ)⁻¹ b for a factor from choleskyFactor: L z = b, then Lᵀ x = z. */
+export function choleskySubstitute(A: Float64Array, n: number, b: Float64Array, x: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    let s = b[i]!;
+    for (let k = 0; k < i; k++) s -= A[ri + k]! * x[k]!;
+    x[i] = s / A[ri + i]!;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = x[i]!;
+    for (let k = i + 1; k < n; k++) s -= A[k * n + i]! * x[k]!;
+    x[i] = s / A[i * n + i]!;
+  }
+}
+
+/**
+ * The upper triangle of Σ F_rᵀF_r over rows from..to into out (f×f, overwritten): one chunk's share of the Gram
+ * matrix. Chunks are added in chunk order (addGramChunks), so the result never depends on which thread ran which.
+ */
+export function gramChunk(F: Float32Array, f: number, from: number, to: number, out: Float64Array): void {
+  out.fill(0);
+  for (let r = from; r < to; r++) {
+    const o = r * f;
+    for (let a = 0; a < f; a++) {
+      const va = F[o + a]!;
+      if (va === 0) continue;
+      const row = a * f;
+      for (let b = a; b < f; b++) out[row + b]! += va * F[o + b]!;
+    }
+  }
+}
+
+/** G = Σ of the chunks' upper triangles in chunk order, + λ on the diagonal, mirrored to the lower triangle. */
+export function addGramChunks(
+  partials: Float64Array,
+  chunks: number,
+  f: number,
+  lambda: number,
+  G: Float64Array,
+): void {
+  G.fill(0);
+  const ff = f * f;
+  for (let c = 0; c < chunks; c++) {
+    const base = c * ff;
+    for (let a = 0; a < f; a++) {
+      const row = a * f;
+      for (let b = a; b < f; b++) G[row + b]! += partials[base + row + b]!;
+    }
+  }
+  for (let a = 0; a < f; a++) {
+    G[a * f + a]! += lambda;
+    for (let b = a + 1; b < f; b++) G[b * f + a] = G[a * f + b]!;
+  }
+}
+
+/** Mult-adds of CG on a row with n cells (what `auto` compares against). */
+export function cgCost(n: number, f: number, steps: number): number {
+  return (steps + 1) * (f * f + 2 * n * f);
+}
+
+/** Mult-adds of the Woodbury solve of a row with n cells. */
+export function woodburyCost(n: number, f: number): number {
+  return ((n * (n + 1)) / 2) * f + 3 * n * f + (n * n * n) / 6;
+}
+
+/** The longest row `auto` solves by Woodbury: beyond it CG is cheaper (26 at f = 64 with 3 steps). */
+export function woodburyLimit(f: number, steps: number): number {
+  let n = 0;
+  while (n < 1024 && woodburyCost(n + 1, f) < cgCost(n + 1, f, steps)) n++;
+  return n;
+}
+
+/** G⁻¹ of a symmetric positive definite f×f matrix (Cholesky, then one solve per unit vector). */
+export function inverseSpd(G: Float64Array, f: number, out: Float64Array = new Float64Array(f * f)): Float64Array {
+  const L = Float64Array.from(G);
+  choleskyFactor(L, f);
+  const e = new Float64Array(f);
+  const col = new Float64Array(f);
+  for (let j = 0; j < f; j++) {
+    e.fill(0);
+    e[j] = 1;
+    choleskySubstitute(L, f, e, col);
+    for (let i = 0; i < f; i++) out[i * f + j] = col[i]!;
+  }
+  // Symmetric in exact arithmetic: average the two halves so Z's rows see one matrix.
+  for (let i = 0; i < f; i++) {
+    for (let j = i + 1; j < f; j++) {
+      const v = 0.5 * (out[i * f + j]! + out[j * f + i]!);
+      out[i * f + j] = v;
+      out[j * f + i] = v;
+    }
+  }
+  return out;
+}
+
+/** Z = Y G⁻¹ (rows of Y each multiplied by the symmetric G⁻¹), rows from..to of nY. */
+export function projectRows(
+  Y: Float32Array,
+  f: number,
+  Ginv: Float64Array,
+  Z: Float64Array,
+  from: number,
+  to: number,
+): void {
+  for (let i = from; i < to; i++) {
+    const o = i * f;
+    for (let a = 0; a < f; a++) {
+      const row = a * f;
+      let s = 0;
+      for (let b = 0; b < f; b++) s += Ginv[row + b]! * Y[o + b]!;
+      Z[o + a] = s;
+    }
+  }
+}
+
+/** Everything one half-step's rows are solved from. */
+export interface HalfStepData {
+  /** The side being solved (rows × f, updated in place) and the fixed side. */
+  X: Float32Array;
+  Y: Float32Array;
+  f: number;
+  /** CSR of X's rows: cells cols[indptr[u]..indptr[u+1]) with c − 1 in cm1. */
+  indptr: Int32Array;
+  cols: Int32Array;
+  cm1: Float64Array;
+  /** YᵀY + λI. */
+  G: Float64Array;
+  /** Y G⁻¹ when Woodbury rows are solved this half-step, else null. */
+  Z: Float64Array | null;
+  solver: AlsSolver;
+  cgSteps: number;
+  /** Rows with at most this many cells go to Woodbury (with Z). */
+  woodburyMax: number;
+}
+
+/** Re-solves rows u0..u1 of X against Y; the solver's buffers are reused from row to row. */
+export function solveRows(d: HalfStepData, solver: RowSolver, x: Float64Array, u0: number, u1: number): void {
+  const { X, Y, f, indptr, cols, cm1, G, Z } = d;
+  for (let u = u0; u < u1; u++) {
+    const from = indptr[u]!;
+    const to = indptr[u + 1]!;
+    const base = u * f;
+    if (d.solver === 'cholesky') solver.exact(G, Y, cols, cm1, from, to, x);
+    else if (Z !== null && to - from <= d.woodburyMax) solver.woodbury(Z, Y, cols, cm1, from, to, x);
+    else {
+      for (let a = 0; a < f; a++) x[a] = X[base + a]!;
+      solver.cgGathered(G, Y, cols, cm1, from, to, x, d.cgSteps);
+    }
+    for (let a = 0; a < f; a++) X[base + a] = x[a]!;
+  }
+}

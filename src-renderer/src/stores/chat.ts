@@ -88,6 +88,12 @@ export const useChatStore = defineStore('chat', () => {
   }
 
   function onDownload(d: Download): void {
+    // Events and call results race: a start call's answer can arrive after the progress events it led to. The
+    // newer state wins, or a download whose bytes came in at once would sit at 0 B until its next event.
+    const held = downloads.value.find((x) => x.id === d.id);
+    if (held && (held.updatedAt > d.updatedAt || (held.updatedAt === d.updatedAt && held.received > d.received))) {
+      return;
+    }
     const rest = downloads.value.filter((x) => x.id !== d.id);
     // A cancelled download leaves nothing behind: it drops out of the list.
     downloads.value = d.status === 'cancelled' ? rest : [d, ...rest];

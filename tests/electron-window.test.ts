@@ -92,7 +92,7 @@ describe('trust', () => {
 
 describe('guardIpc', () => {
   const service = new StubService();
-  const handler = guardIpc({ service: () => service, trusted: {} });
+  const handler = guardIpc({ service: () => service, trusted: {}, paths: null });
 
   it('serves a call from the app and validates through the service', async () => {
     expect(await handler(frame('app://workbench/index.html'), 'stats.get', {})).toEqual({ ok: true, value: stubStats });
@@ -126,14 +126,18 @@ describe('guardIpc', () => {
   });
 
   it('trusts the dev server only when configured', async () => {
-    const devHandler = guardIpc({ service: () => service, trusted: { devServerUrl: 'http://localhost:5173' } });
+    const devHandler = guardIpc({
+      service: () => service,
+      trusted: { devServerUrl: 'http://localhost:5173' },
+      paths: null,
+    });
     expect(await devHandler(frame('http://localhost:5173/#/import'), 'stats.get', {})).toMatchObject({ ok: true });
     await expect(devHandler(frame('http://localhost:9999/'), 'stats.get', {})).rejects.toThrow(/untrusted/);
   });
 
   it('follows the current service (workspace switch)', async () => {
     let current = new StubService();
-    const switching = guardIpc({ service: () => current, trusted: {} });
+    const switching = guardIpc({ service: () => current, trusted: {}, paths: null });
     await switching(frame(APP_URL), 'stats.get', {});
     const next = new StubService();
     current = next;

@@ -41,8 +41,8 @@ export interface GuardOptions {
   /** A getter, so the main process can switch workspaces under a registered handler. */
   service: () => ServiceLike;
   trusted: TrustedOrigins;
-  /** Without it, paths pass to the core unchecked (tests of the envelope only). */
-  paths?: PathCheck;
+  /** Required, so that no door forgets it; null only in tests of the envelope alone, where paths pass unchecked. */
+  paths: PathCheck | null;
 }
 
 /**

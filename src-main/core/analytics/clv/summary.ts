@@ -102,24 +102,26 @@ export function summarizeTransactions(t: Transactions, endDay: number, unit: Tim
 
 /** Sales (orders neither cancelled nor returned, with a customer) up to and including endDay, sorted. */
 export function loadSales(db: Db, endDay: number): Transactions {
+  const where = `WHERE customer_id IS NOT NULL AND status NOT IN ('cancelled', 'returned') AND placed_at < ?`;
+  const end = (endDay + 1) * DAY;
+  const count = db.prepare(`SELECT COUNT(*) FROM orders ${where}`).pluck();
   const rows = db
-    .prepare(
-      `SELECT customer_id, placed_at, amount FROM orders
-       WHERE customer_id IS NOT NULL AND status NOT IN ('cancelled', 'returned') AND placed_at < ?
-       ORDER BY customer_id, placed_at`,
-    )
-    .raw()
-    .all((endDay + 1) * DAY) as [number, number, number][];
-  const customer = new Int32Array(rows.length);
-  const time = new Float64Array(rows.length);
-  const amount = new Float64Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    customer[i] = r[0];
-    time[i] = r[1];
-    amount[i] = r[2];
-  }
-  return { customer, time, amount };
+    .prepare(`SELECT customer_id, placed_at, amount FROM orders ${where} ORDER BY customer_id, placed_at`)
+    .raw();
+  // Counted, then read row by row into typed arrays (one read transaction: one snapshot for both): `.all()` would
+  // hold every order as a JS array of boxed numbers at once, about 1 GB for a 1M-customer shop's 9M orders.
+  return db.transaction(() => {
+    const n = count.get(end) as number;
+    const t = { customer: new Int32Array(n), time: new Float64Array(n), amount: new Float64Array(n) };
+    let i = 0;
+    for (const r of rows.iterate(end) as IterableIterator<[number, number, number]>) {
+      t.customer[i] = r[0];
+      t.time[i] = r[1];
+      t.amount[i] = r[2];
+      i++;
+    }
+    return t;
+  })();
 }
 
 /** The workspace's customer summary for a calibration end date `YYYY-MM-DD` (inclusive). */

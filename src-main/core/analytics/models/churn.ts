@@ -72,7 +72,7 @@ export const isoOf = (day: number) => new Date(day * 86_400_000).toISOString().s
 /** Features of every customer with a sale before the cut-off, in customer id order. */
 export function churnFeatures(db: Db, cutoffDay: number): ChurnData {
   const cut = cutoffDay * DAY;
-  const rows = db
+  const query = db
     .prepare(
       `SELECT o.customer_id, c.external_id, MIN(o.placed_at), MAX(o.placed_at), COUNT(*), SUM(o.amount),
               SUM(o.discount > 0), SUM(o.placed_at >= ?)
@@ -80,31 +80,42 @@ export function churnFeatures(db: Db, cutoffDay: number): ChurnData {
        WHERE o.customer_id IS NOT NULL AND o.${SALE} AND o.placed_at < ?
        GROUP BY o.customer_id ORDER BY o.customer_id`,
     )
-    .raw()
-    .all(cut - 90 * DAY, cut) as [number, string, number, number, number, number, number, number][];
-  const n = rows.length;
+    .raw();
   const d = CHURN_FEATURES.length;
-  const X = new Float64Array(n * d);
-  const customerIds = new Int32Array(n);
+  // Row by row into a growing buffer: `.all()` would hold a million customers' rows as boxed JS arrays at once.
+  let X = new Float64Array(1024 * d);
+  let customerIds = new Int32Array(1024);
   const externalIds: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const [id, ext, first, last, count, total, discounted, recent] = rows[i]!;
-    customerIds[i] = id;
+  let n = 0;
+  const rows = query.iterate(cut - 90 * DAY, cut) as IterableIterator<
+    [number, string, number, number, number, number, number, number]
+  >;
+  for (const [id, ext, first, last, count, total, discounted, recent] of rows) {
+    if (n === customerIds.length) {
+      const ids = new Int32Array(n * 2);
+      ids.set(customerIds);
+      customerIds = ids;
+      const grown = new Float64Array(n * 2 * d);
+      grown.set(X);
+      X = grown;
+    }
+    customerIds[n] = id;
     externalIds.push(ext);
     const recency = (cut - last) / DAY;
     const tenure = (cut - first) / DAY;
-    const row = [
-      recency,
-      count,
-      total,
-      tenure,
-      total / count,
-      count > 1 ? (last - first) / DAY / (count - 1) : tenure,
-      discounted / count,
-      recent,
-    ];
-    X.set(row, i * d);
+    const at = n * d;
+    X[at] = recency;
+    X[at + 1] = count;
+    X[at + 2] = total;
+    X[at + 3] = tenure;
+    X[at + 4] = total / count;
+    X[at + 5] = count > 1 ? (last - first) / DAY / (count - 1) : tenure;
+    X[at + 6] = discounted / count;
+    X[at + 7] = recent;
+    n++;
   }
+  X = X.slice(0, n * d);
+  customerIds = customerIds.slice(0, n);
   return { cutoffDay, customerIds, externalIds, X, n, d };
 }
 

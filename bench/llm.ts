@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DEFAULT_SEGMENT_RULES } from '../src-main/core/analytics/rfm.ts';
 import { openWorkspace } from '../src-main/core/db/workspace.ts';
 import { segmentGrounding } from '../src-main/core/llm/grounding.ts';
@@ -74,7 +74,12 @@ function llamaBench(threads: number, prompt: number, gen: number, repeats: numbe
   const bin = process.env.LLAMA_BENCH;
   if (!bin) return null;
   const args = ['-m', modelPath, '-t', String(threads), '-p', String(prompt), '-n', String(gen), '-r', String(repeats)];
-  const r = spawnSync(bin, [...args, '-o', 'json'], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  // Its shared libraries beside it (e.g. node-llama-cpp's own libggml-base and libggml-cpu-haswell, for its kernels).
+  const env = {
+    ...process.env,
+    LD_LIBRARY_PATH: [dirname(bin), process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
+  };
+  const r = spawnSync(bin, [...args, '-o', 'json'], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, env });
   if (r.status !== 0) throw new Error(`llama-bench failed: ${r.stderr || r.error}`);
   const [test] = JSON.parse(r.stdout) as { avg_ts: number }[];
   return test?.avg_ts ?? null;

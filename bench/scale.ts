@@ -65,20 +65,20 @@ function run(name: string, argv: string[], dir: string): Outcome {
     '--json',
   ];
   const t0 = performance.now();
-  const r = gnuTime
-    ? spawnSync('/usr/bin/time', ['-f', 'maxrss %M', process.execPath, ...full], {
-        encoding: 'utf8',
-        timeout: timeoutMs,
-        maxBuffer: 256 * 1024 * 1024,
-      })
-    : spawnSync(process.execPath, full, { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 });
+  // coreutils' timeout signals its whole process group: a step that runs too long ends with its CLI process, where
+  // spawnSync's own timeout would kill /usr/bin/time alone and leave the CLI running.
+  const timed = gnuTime ? ['/usr/bin/time', '-f', 'maxrss %M', process.execPath] : [process.execPath];
+  const r = spawnSync('timeout', ['-k', '10', String(timeoutMs / 1000), ...timed, ...full], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const seconds = (performance.now() - t0) / 1000;
   const rss = /maxrss (\d+)\s*$/.exec(r.stderr ?? '');
   const ok = r.status === 0;
   const err = (r.stderr ?? '').replace(/maxrss \d+\s*$/, '').trim();
   const note = ok
     ? ''
-    : r.signal === 'SIGTERM'
+    : r.status === 124 || r.status === 137
       ? `timed out after ${timeoutMs / 60_000} min`
       : err.split('\n').slice(-3).join(' ').slice(0, 160);
   return { name, ok, seconds, rssMb: rss ? Number(rss[1]) / 1024 : null, note, stdout: r.stdout ?? '' };

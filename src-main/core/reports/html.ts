@@ -9,6 +9,7 @@ import { escapeHtml as h } from './escape.ts';
 import type { ReportData } from './gather.ts';
 import { formatters, translator, type Formatters, type MessageKey, type Translate } from './i18n.ts';
 import type { ReportLang, ReportSection } from './sections.ts';
+import { churnReasons, featureName, named, segmentName } from './wording.ts';
 
 interface Ctx {
   t: Translate;
@@ -102,7 +103,7 @@ function segments(c: Ctx): string {
   const r = d.rfm.result;
   const total = r.customers || 1;
   const rows = r.segments.map((s) => [
-    h(s.segment),
+    h(segmentName(t, s.segment)),
     f.int(s.customers),
     f.pct(s.customers / total),
     f.money(s.revenue),
@@ -123,7 +124,7 @@ function segments(c: Ctx): string {
     figure(
       t('seg.barTitle'),
       barChart({
-        categories: r.segments.map((s) => s.segment),
+        categories: r.segments.map((s) => segmentName(t, s.segment)),
         values: r.segments.map((s) => s.customers),
         horizontal: true,
         height: 40 + 26 * r.segments.length,
@@ -153,11 +154,6 @@ function segments(c: Ctx): string {
   ].join('');
 }
 
-function featureLabel(t: Translate, name: string): string {
-  const key = `feature.${name}` as MessageKey;
-  return ['recency', 'frequency', 'monetary', 'tenure', 'aov'].includes(name) ? t(key) : name;
-}
-
 function clusters(c: Ctx): string {
   const { t, f, d } = c;
   if (!d.cluster) return notRun(c, 'workbench analyze cluster --db shop.db --k 4');
@@ -181,7 +177,7 @@ function clusters(c: Ctx): string {
     runInfo(c, d.cluster),
     `<p class="muted">${h(
       t('cluster.summary', {
-        algorithm: r.algorithm,
+        algorithm: named(t, 'algorithm', r.algorithm),
         k: r.k,
         silhouette: r.silhouette === null ? '—' : f.num(r.silhouette, 3),
         asOf: r.asOf,
@@ -192,7 +188,7 @@ function clusters(c: Ctx): string {
         { label: t('cluster.cluster') },
         { label: t('cluster.size'), num: true },
         { label: t('cluster.revenueShare'), num: true },
-        ...featureNames.map((name) => ({ label: featureLabel(t, name), num: true })),
+        ...featureNames.map((name) => ({ label: featureName(t, name), num: true })),
       ],
       rows,
     ),
@@ -295,7 +291,7 @@ function churn(c: Ctx): string {
   ];
   return [
     runInfo(c, d.churn),
-    `<p class="muted">${h(t('churn.summary', { model: r.model, asOf: r.asOf, days: r.horizonDays }))}</p>`,
+    `<p class="muted">${h(t('churn.summary', { model: named(t, 'model', r.model), asOf: r.asOf, days: r.horizonDays }))}</p>`,
     kpis([
       [t('churn.auc'), f.num(r.metrics.auc, 3)],
       [t('churn.rate'), f.pct(r.evaluation.churnRate)],
@@ -308,7 +304,7 @@ function churn(c: Ctx): string {
     figure(
       t('churn.importance'),
       barChart({
-        categories: r.importances.map((i) => i.feature),
+        categories: r.importances.map((i) => featureName(t, i.feature)),
         values: r.importances.map((i) => Math.round(i.mean * 1e4) / 1e4),
         horizontal: true,
         height: 40 + 26 * r.importances.length,
@@ -324,7 +320,7 @@ function churn(c: Ctx): string {
       ],
       r.atRisk
         .slice(0, 25)
-        .map((a, i) => [String(i + 1), h(a.externalId), f.pct(a.probability), h(a.reasons.slice(0, 3).join('; '))]),
+        .map((a, i) => [String(i + 1), h(a.externalId), f.pct(a.probability), h(churnReasons(a, t, f, 3))]),
     ),
   ].join('');
 }
@@ -373,7 +369,7 @@ function recommendations(c: Ctx): string {
     const r = d.recommendEval.result;
     // The stored run says which implicit model was evaluated (item-kNN unless --algo als).
     const als = r.algo === 'als';
-    const title = t(als ? 'rec.evalTitleAls' : 'rec.evalTitle', { split: r.split, k: r.k });
+    const title = t(als ? 'rec.evalTitleAls' : 'rec.evalTitle', { split: named(t, 'split', r.split), k: r.k });
     const model = t(als ? 'rec.modelAls' : 'rec.model');
     parts.push(
       runInfo(c, d.recommendEval),
@@ -400,7 +396,7 @@ function recommendations(c: Ctx): string {
   else {
     for (const s of d.segmentLists) {
       parts.push(
-        `<h3 class="small">${h(s.segment)} <span class="muted">(${h(f.int(s.customers))})</span></h3>`,
+        `<h3 class="small">${h(segmentName(t, s.segment))} <span class="muted">(${h(f.int(s.customers))})</span></h3>`,
         s.items.length === 0
           ? `<p class="muted small">${h(t('noneStored'))}</p>`
           : table(
@@ -445,7 +441,10 @@ function campaigns(c: Ctx): string {
           { label: t('camp.pValue'), num: true },
           { label: t('camp.significant') },
         ],
-        [row(t('camp.overall'), r.overall, null), ...r.bySegment.map((s) => row(s.segment, s, s.significantAdjusted))],
+        [
+          row(t('camp.overall'), r.overall, null),
+          ...r.bySegment.map((s) => row(segmentName(t, s.segment), s, s.significantAdjusted)),
+        ],
       ),
     );
   } else parts.push(notRun(c, 'workbench analyze campaign --db shop.db'));
@@ -536,7 +535,7 @@ function personas(c: Ctx): string {
   return d.personas
     .map(
       (p) =>
-        `<div class="persona"><b>${h(p.subject)}</b> <span class="muted small">${h(`${t('persona.scope')}: ${p.scope} · ${t('persona.model')}: ${p.model}`)}</span>` +
+        `<div class="persona"><b>${h(p.scope === 'segment' ? segmentName(t, p.subject) : p.subject)}</b> <span class="muted small">${h(`${t('persona.scope')}: ${p.scope} · ${t('persona.model')}: ${p.model}`)}</span>` +
         `<dl>${personaFields(p.persona, f)
           .map(([k, v]) => `<dt>${h(k)}</dt><dd>${h(v)}</dd>`)
           .join('')}</dl></div>`,

@@ -54,6 +54,32 @@ const en = {
   'feature.monetary': 'Monetary',
   'feature.tenure': 'Tenure (days)',
   'feature.aov': 'Average order',
+  'feature.meanGap': 'Mean days between orders',
+  'feature.discountShare': 'Discount share',
+  'feature.recent90': 'Orders in the last 90 days',
+  'reason.typical': '{feature} {value}, {dir} the typical {reference} ({logOdds} log-odds)',
+  'reason.threshold': '{feature} {dir} {reference}',
+  'reason.above': 'above',
+  'reason.below': 'below',
+  'reason.atMost': 'at most',
+  'reason.separator': '; ',
+  'model.logistic': 'logistic regression',
+  'model.tree': 'decision tree',
+  'algorithm.kmeans': 'k-means',
+  'algorithm.dbscan': 'DBSCAN',
+  'split.leave-last-out': 'leave-last-out',
+  'split.time': 'time split',
+  'segment.Champions': 'Champions',
+  'segment.Loyal': 'Loyal',
+  'segment.Potential Loyalist': 'Potential Loyalist',
+  'segment.New': 'New',
+  'segment.Promising': 'Promising',
+  'segment.Need Attention': 'Need Attention',
+  'segment.About to Sleep': 'About to Sleep',
+  "segment.Can't Lose Them": "Can't Lose Them",
+  'segment.At Risk': 'At Risk',
+  'segment.Lost': 'Lost',
+  'segment.Hibernating': 'Hibernating',
   'value.distTitle': 'Distribution of customer lifetime value ({months} months)',
   'value.distTitleExpected': 'Distribution of expected purchases next month',
   'value.clipped': 'The top {share} of customers are counted in the last bar.',
@@ -218,6 +244,32 @@ const zh: Record<MessageKey, string> = {
   'feature.monetary': '消费金额',
   'feature.tenure': '客户时长（天）',
   'feature.aov': '平均订单金额',
+  'feature.meanGap': '平均购买间隔（天）',
+  'feature.discountShare': '折扣占比',
+  'feature.recent90': '近 90 天订单数',
+  'reason.typical': '{feature}为 {value}，{dir}常见值 {reference}（对数几率 {logOdds}）',
+  'reason.threshold': '{feature}{dir} {reference}',
+  'reason.above': '高于',
+  'reason.below': '低于',
+  'reason.atMost': '不超过',
+  'reason.separator': '；',
+  'model.logistic': '逻辑回归',
+  'model.tree': '决策树',
+  'algorithm.kmeans': 'k 均值',
+  'algorithm.dbscan': 'DBSCAN',
+  'split.leave-last-out': '留出每位客户的最后一次购买',
+  'split.time': '按时间划分',
+  'segment.Champions': '重要价值客户',
+  'segment.Loyal': '忠诚客户',
+  'segment.Potential Loyalist': '潜在忠诚客户',
+  'segment.New': '新客户',
+  'segment.Promising': '有潜力客户',
+  'segment.Need Attention': '需要关注',
+  'segment.About to Sleep': '即将沉睡',
+  "segment.Can't Lose Them": '不能流失的客户',
+  'segment.At Risk': '流失风险',
+  'segment.Lost': '已流失',
+  'segment.Hibernating': '沉睡客户',
   'value.distTitle': '客户终身价值分布（{months} 个月）',
   'value.distTitleExpected': '下月预期购买次数分布',
   'value.clipped': '价值最高的 {share} 客户计入最后一个柱。',
@@ -335,6 +387,11 @@ const dictionaries: Record<ReportLang, Record<MessageKey, string>> = { en, zh };
 
 export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
 
+/** Whether the dictionaries have this key (for names built from stored data). */
+export function hasMessage(key: string): key is MessageKey {
+  return Object.hasOwn(en, key);
+}
+
 /** Plain text (not escaped): callers escape what they put into HTML. */
 export function translator(lang: ReportLang): Translate {
   const dict = dictionaries[lang];
@@ -352,6 +409,8 @@ export function formatters(lang: ReportLang) {
   const int = fmt(0);
   const two = fmt(2);
   const pct = new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  // Up to two decimals, none shown when they are zero; whole numbers from 10 on.
+  const upTo2 = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
   const finite = (f: (v: number) => string) => (v: number | null | undefined) =>
     v === null || v === undefined || !Number.isFinite(v) ? '—' : f(v);
   return {
@@ -359,6 +418,7 @@ export function formatters(lang: ReportLang) {
     money: finite((v) => two.format(v)),
     num: (v: number | null | undefined, digits = 2) => finite((x) => fmt(digits).format(x))(v),
     pct: finite((v) => pct.format(v)),
+    short: finite((v) => (Math.abs(v) >= 10 ? int : upTo2).format(v)),
   };
 }
 export type Formatters = ReturnType<typeof formatters>;

@@ -3,9 +3,10 @@
  * sheet; values stay numbers so a merchant can sort and sum them.
  */
 import type { ReportData } from './gather.ts';
-import { translator, type MessageKey } from './i18n.ts';
+import { formatters, translator, type MessageKey } from './i18n.ts';
 import type { ReportLang, ReportSection } from './sections.ts';
 import type { Table } from './tabular.ts';
+import { churnReasons, segmentName } from './wording.ts';
 
 export interface NamedTable extends Table {
   /** Sheet name, at most 31 characters (Excel's limit). */
@@ -17,6 +18,7 @@ const round = (v: number | null | undefined, digits = 4) =>
 
 export function reportTables(d: ReportData, lang: ReportLang): NamedTable[] {
   const t = translator(lang);
+  const f = formatters(lang);
   const want = new Set<ReportSection>(d.sections);
   const out: NamedTable[] = [];
   const sheet = (key: MessageKey, table: Table) => out.push({ name: t(key).slice(0, 31), ...table });
@@ -43,7 +45,12 @@ export function reportTables(d: ReportData, lang: ReportLang): NamedTable[] {
       const total = d.rfm.result.customers || 1;
       sheet('sheet.segments', {
         columns: [t('seg.segment'), t('seg.customers'), t('seg.share'), t('seg.revenue')],
-        rows: d.rfm.result.segments.map((s) => [s.segment, s.customers, round(s.customers / total), s.revenue]),
+        rows: d.rfm.result.segments.map((s) => [
+          segmentName(t, s.segment),
+          s.customers,
+          round(s.customers / total),
+          s.revenue,
+        ]),
       });
     }
   }
@@ -81,7 +88,7 @@ export function reportTables(d: ReportData, lang: ReportLang): NamedTable[] {
     else {
       sheet('sheet.churn', {
         columns: [t('value.customer'), t('churn.probability'), t('churn.reasons')],
-        rows: d.churn.result.atRisk.map((a) => [a.externalId, round(a.probability), a.reasons.join('; ')]),
+        rows: d.churn.result.atRisk.map((a) => [a.externalId, round(a.probability), churnReasons(a, t, f)]),
       });
     }
   }
@@ -91,7 +98,7 @@ export function reportTables(d: ReportData, lang: ReportLang): NamedTable[] {
       sheet('sheet.recommendations', {
         columns: [t('seg.segment'), '#', t('rec.sku'), t('rec.product'), t('rec.score')],
         rows: d.segmentLists.flatMap((s) =>
-          s.items.map((it, i) => [s.segment, i + 1, it.sku, it.title ?? it.sku, round(it.score)]),
+          s.items.map((it, i) => [segmentName(t, s.segment), i + 1, it.sku, it.title ?? it.sku, round(it.score)]),
         ),
       });
     }

@@ -21,6 +21,8 @@ export interface Transport {
   onEvent(cb: (event: ServerEvent) => void): () => void;
   /** Desktop: the native file dialog. */
   pickFile?: () => Promise<string | null>;
+  /** Desktop: the native save dialog (reports); null when cancelled. */
+  pickSaveFile?: (suggestedName: string) => Promise<string | null>;
   /** Desktop: a dropped File's path on disk ('' when it has none); the file is read in place, not uploaded. */
   pathForFile?: (file: File) => string;
   /** Browser mode: hands a dropped or picked file to the server, which returns its path there. */
@@ -51,6 +53,7 @@ function electronTransport(bridge: NonNullable<Window['workbench']>): Transport 
     },
     onEvent: (cb) => bridge.onEvent(cb),
     pickFile: () => bridge.pickFile(),
+    pickSaveFile: (suggestedName) => bridge.pickSaveFile(suggestedName),
     pathForFile: (file) => bridge.pathForFile(file),
   };
 }

@@ -9,28 +9,20 @@
  * thread count never changes a result.
  */
 import { availableParallelism } from 'node:os';
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { chunkCount, hamerlyChunks, lloydChunks, reduceChunks, type HamerlyState } from './kmeans-kernel.ts';
 import {
   CHANGED,
-  CMD,
-  CMD_RELEASE,
-  CMD_SETUP,
   CMD_HAMERLY,
   CMD_LLOYD,
   CTRL_WORDS,
-  DONE,
-  FAILED,
   FLAG_FIRST,
   FLAG_MOVED,
   FLAG_SUMS,
-  GEN,
-  NEXT,
-  READY,
   sharedViews,
   type SharedSetup,
   type SharedViews,
 } from './kmeans-shared.ts';
+import { KeptHelper, NEXT } from '../../util/helper-thread.ts';
 import { workerEntry } from '../../util/worker-entry.ts';
 
 /** The sums one assignment accumulates for the next centers (k × d and k). */
@@ -129,77 +121,11 @@ function localEngine(X: Float64Array, n: number, d: number, k: number, hamerly: 
   };
 }
 
-// How long to wait for a helper that has not started before going on without it.
-const START_TIMEOUT_MS = 10_000;
-
-/** The helper thread, started on first use and kept (unref'd) so its compiled kernels stay warm. */
-interface Helper {
-  worker: Worker;
-  ctrl: Int32Array;
-  port: MessagePort;
-  /** The last GEN issued. */
-  gen: number;
-  busy: boolean;
-}
-
-let helper: Helper | null = null;
-let helperBroken = false;
-
-function takeHelper(url: URL): Helper | null {
-  if (helperBroken) return null;
-  if (!helper) {
-    const ctrl = new Int32Array(new SharedArrayBuffer(CTRL_WORDS * 4));
-    const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(url, { workerData: { ctrl: ctrl.buffer, port: port2 }, transferList: [port2] });
-    const h: Helper = { worker, ctrl, port: port1, gen: 0, busy: false };
-    // A helper that fails or ends is not used again; a start that never happens is caught by START_TIMEOUT_MS.
-    worker.on('error', () => dropHelper(h));
-    worker.on('exit', () => dropHelper(h));
-    worker.unref();
-    port1.unref();
-    helper = h;
-  }
-  if (helper.busy) return null;
-  helper.busy = true;
-  return helper;
-}
-
-function dropHelper(h: Helper): void {
-  helperBroken = true;
-  if (helper === h) helper = null;
-  void h.worker.terminate();
-}
-
-/** Waits until the helper acknowledged the last command; false (and the helper dropped) if it never started. */
-function settle(h: Helper): boolean {
-  const { ctrl } = h;
-  while (Atomics.load(ctrl, DONE) !== h.gen) {
-    const seen = Atomics.load(ctrl, DONE);
-    if (Atomics.wait(ctrl, DONE, seen, START_TIMEOUT_MS) === 'timed-out' && Atomics.load(ctrl, READY) === 0) {
-      dropHelper(h);
-      return false;
-    }
-  }
-  if (Atomics.load(ctrl, FAILED) !== 0) {
-    dropHelper(h);
-    throw new Error('k-means helper thread failed');
-  }
-  return true;
-}
-
-/** Issues a command once the previous one is acknowledged; false if the helper never started. */
-function command(h: Helper, cmd: number): boolean {
-  if (!settle(h)) return false;
-  // Chunks are claimed from 0 again; the helper holds none now (it acknowledged), and reads NEXT only after GEN moves.
-  Atomics.store(h.ctrl, NEXT, 0);
-  Atomics.store(h.ctrl, CMD, cmd);
-  h.gen = Atomics.add(h.ctrl, GEN, 1) + 1;
-  Atomics.notify(h.ctrl, GEN);
-  return true;
-}
+/** The helper thread (kmeans-worker.ts), started on first use and kept so its compiled kernels stay warm. */
+const kept = new KeptHelper('k-means', CTRL_WORDS);
 
 function threadedEngine(url: URL, X: Float64Array, n: number, d: number, k: number, hamerly: boolean): AssignEngine {
-  let h = takeHelper(url);
+  let h = kept.take(url);
   if (!h) return localEngine(X, n, d, k, hamerly);
   const chunks = chunkCount(n);
   let x: SharedArrayBuffer;
@@ -226,16 +152,13 @@ function threadedEngine(url: URL, X: Float64Array, n: number, d: number, k: numb
     bounds: new SharedArrayBuffer(hamerly ? 2 * n * 8 : 0),
   };
   const v: SharedViews = sharedViews(setup);
-  // Posted before GEN moves, so the helper finds it queued; not awaited here — it maps the buffers while seeding runs.
-  h.port.postMessage(setup);
-  if (!command(h, CMD_SETUP)) h = null;
+  // The helper maps the buffers while seeding runs.
+  if (!kept.setup(h, setup)) h = null;
   const release = () => {
     if (!h) return;
     const held = h;
     h = null;
-    held.busy = false;
-    // Let the helper drop its views so the buffers can be freed; the next fit waits for the acknowledgement.
-    if (helper === held) command(held, CMD_RELEASE);
+    kept.giveBack(held);
   };
   return {
     get threads() {
@@ -251,7 +174,7 @@ function threadedEngine(url: URL, X: Float64Array, n: number, d: number, k: numb
       }
       const cmd =
         (ham ? CMD_HAMERLY : CMD_LLOYD) | (step ? FLAG_SUMS : 0) | (first ? FLAG_FIRST : 0) | (moved ? FLAG_MOVED : 0);
-      if (h && !command(h, cmd)) h = null;
+      if (h && !kept.command(h, cmd)) h = null;
       let changed = 0;
       if (h) {
         // Claim chunks until none are left; which thread ran a chunk never changes its slot or its sums.
@@ -260,7 +183,7 @@ function threadedEngine(url: URL, X: Float64Array, n: number, d: number, k: numb
           changed += runChunks(v, n, d, k, v.centers, v, ch, ch + 1, ham, step !== null, first, moved);
         }
         // Wait for the helper's chunks. If it never started it claimed none: this thread did them all.
-        const acked = settle(h);
+        const acked = kept.settle(h);
         if (acked) changed += Atomics.load(ctrl, CHANGED);
         else h = null;
       } else {

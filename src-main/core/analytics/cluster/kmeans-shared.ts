@@ -4,22 +4,16 @@
  * command (one small buffer for the helper's lifetime), and the per-fit
  * buffers each side maps.
  */
+import { HELPER_WORDS } from '../../util/helper-thread.ts';
 
-/** Control words (Int32Array indices). */
-export const GEN = 0; // bumped by the caller for every command
-export const CMD = 1;
-export const DONE = 2; // the GEN the helper finished last
-export const CHANGED = 3; // labels the helper changed in that command
-export const FAILED = 4; // 1 when the helper threw
-export const READY = 5; // 1 once the helper has mapped the buffers
-export const NEXT = 6; // the next chunk to claim: both threads take chunks from it until they run out
-export const CTRL_WORDS = 7;
+/** Control words past the ones every helper has (util/helper-thread.ts). */
+export const CHANGED = HELPER_WORDS; // labels the helper changed in that command
+export const CTRL_WORDS = HELPER_WORDS + 1;
 
-/** Commands; flags ride in the bits above. */
-export const CMD_RELEASE = 0; // drop the fit's buffers
-export const CMD_LLOYD = 1;
-export const CMD_HAMERLY = 2;
-export const CMD_SETUP = 3; // map the buffers just posted on the port
+/** Commands past CMD_RELEASE and CMD_SETUP, in the bits OP_MASK keeps; flags ride in the bits above. */
+export const CMD_LLOYD = 2;
+export const CMD_HAMERLY = 3;
+export const OP_MASK = 3;
 export const FLAG_SUMS = 4;
 export const FLAG_FIRST = 8;
 export const FLAG_MOVED = 16;

@@ -5,7 +5,8 @@
  * a chunk never changes its rows' arithmetic.
  */
 import { gramChunk, projectRows, solveRows, type RowSolver } from './als-kernel.ts';
-import { chunksOf, NEXT, type ChunkOp, type SideViews } from './als-shared.ts';
+import { chunksOf, type ChunkOp, type SideViews } from './als-shared.ts';
+import { NEXT } from '../../util/helper-thread.ts';
 
 export function runChunk(v: SideViews, op: ChunkOp, ch: number, solver: RowSolver, x: Float64Array): void {
   const d = v.data;

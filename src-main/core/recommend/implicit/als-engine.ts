@@ -1,6 +1,6 @@
 /**
- * Runs ALS half-steps on the calling thread alone or together with one helper thread (als-worker.ts), as the
- * k-means engine does (analytics/cluster/kmeans-engine.ts): the helper starts on first use and is kept
+ * Runs ALS half-steps on the calling thread alone or together with one helper thread (als-worker.ts), kept as
+ * util/helper-thread.ts keeps it, as the k-means engine does (analytics/cluster/kmeans-engine.ts): the helper starts on first use and is kept
  * (unref'd) so its compiled kernels stay warm; each fit shares the factors, the CSR rows, c − 1 per cell, G and
  * Z with it through SharedArrayBuffers and drives it with Atomics, no message per half-step. Both threads claim
  * chunks of rows from a shared counter, so one the OS holds back just does fewer. G, G⁻¹ and the choice of
@@ -8,7 +8,6 @@
  * one thread and two give bit-identical factors.
  */
 import { availableParallelism } from 'node:os';
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { claimChunks, chunkTotal, runChunk } from './als-chunks.ts';
 import {
   addGramChunks,
@@ -20,18 +19,10 @@ import {
   type AlsSolver,
 } from './als-kernel.ts';
 import {
-  CMD,
   CMD_GRAM,
   CMD_PROJECT,
-  CMD_RELEASE,
-  CMD_SETUP,
   CMD_SOLVE,
   CTRL_WORDS,
-  DONE,
-  FAILED,
-  GEN,
-  NEXT,
-  READY,
   SIDE_ITEMS,
   STOP,
   chunkRows,
@@ -43,6 +34,7 @@ import {
   type SideViews,
 } from './als-shared.ts';
 import type { UserItemMatrix } from './interactions.ts';
+import { KeptHelper, NEXT, type HelperThread } from '../../util/helper-thread.ts';
 import { workerEntry } from '../../util/worker-entry.ts';
 
 export interface AlsEngine {
@@ -91,6 +83,9 @@ export function woodburyPlan(
 }
 
 const workerUrl = () => workerEntry(import.meta.url, 'als-worker.ts', 'als-worker.js');
+
+/** The helper thread (als-worker.ts), started on first use and kept so its compiled kernels stay warm. */
+const kept = new KeptHelper('ALS', CTRL_WORDS);
 
 type Alloc = (bytes: number) => ArrayBufferLike;
 
@@ -154,17 +149,12 @@ export function createAlsEngine(
   const cells = m.byUser.indices.length;
   const wanted = o.threads === 0 ? (cells >= THREAD_MIN_CELLS && availableParallelism() >= 2 ? 2 : 1) : o.threads;
   const url = wanted >= 2 ? workerUrl() : null;
-  const h = url ? takeHelper(url) : null;
+  const h = url ? kept.take(url) : null;
   const setup = buildSetup(m, userFactors, itemFactors, cmUser, cmItem, f, o, h !== null);
   const views = sideViews(setup);
   const solver = new RowSolver(f, Math.max(setup.users.woodburyMax, setup.items.woodburyMax));
   const x = new Float64Array(f);
-  let helperNow: Helper | null = h;
-  if (helperNow) {
-    // Posted before GEN moves, so the helper finds it queued.
-    helperNow.port.postMessage(setup);
-    if (!command(helperNow, CMD_SETUP)) helperNow = releaseBroken(helperNow);
-  }
+  let helperNow: HelperThread | null = h && kept.setup(h, setup) ? h : null;
   const local = (v: SideViews, op: ChunkOp, check?: () => void) => {
     const total = chunkTotal(v, op);
     for (let ch = 0; ch < total; ch++) {
@@ -174,8 +164,8 @@ export function createAlsEngine(
   };
   const shared = (v: SideViews, op: ChunkOp, cmd: number, check?: () => void) => {
     const held = helperNow;
-    if (!held || !command(held, cmd)) {
-      if (held) helperNow = releaseBroken(held);
+    if (!held || !kept.command(held, cmd)) {
+      helperNow = null;
       local(v, op, check);
       return;
     }
@@ -184,11 +174,11 @@ export function createAlsEngine(
     } catch (err) {
       // Stop the helper claiming more, and wait until it is out of the buffers before the caller goes on.
       Atomics.store(held.ctrl, NEXT, STOP);
-      settle(held);
+      kept.settle(held);
       throw err;
     }
     // If the helper never started it claimed nothing and this thread did every chunk.
-    if (!settle(held)) helperNow = null;
+    if (!kept.settle(held)) helperNow = null;
   };
   return {
     get threads() {
@@ -213,83 +203,7 @@ export function createAlsEngine(
       const held = helperNow;
       if (!held) return;
       helperNow = null;
-      held.busy = false;
-      // Let the helper drop its views so the buffers can be freed; the next fit waits for the acknowledgement.
-      if (helper === held) command(held, CMD_RELEASE);
+      kept.giveBack(held);
     },
   };
-}
-
-// How long to wait for a helper that has not started before going on without it.
-const START_TIMEOUT_MS = 10_000;
-
-/** The helper thread, started on first use and kept (unref'd) so its compiled kernels stay warm. */
-interface Helper {
-  worker: Worker;
-  ctrl: Int32Array;
-  port: MessagePort;
-  /** The last GEN issued. */
-  gen: number;
-  busy: boolean;
-}
-
-let helper: Helper | null = null;
-let helperBroken = false;
-
-function takeHelper(url: URL): Helper | null {
-  if (helperBroken) return null;
-  if (!helper) {
-    const ctrl = new Int32Array(new SharedArrayBuffer(CTRL_WORDS * 4));
-    const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(url, { workerData: { ctrl: ctrl.buffer, port: port2 }, transferList: [port2] });
-    const h: Helper = { worker, ctrl, port: port1, gen: 0, busy: false };
-    // A helper that fails or ends is not used again; a start that never happens is caught by START_TIMEOUT_MS.
-    worker.on('error', () => dropHelper(h));
-    worker.on('exit', () => dropHelper(h));
-    worker.unref();
-    port1.unref();
-    helper = h;
-  }
-  if (helper.busy) return null;
-  helper.busy = true;
-  return helper;
-}
-
-function dropHelper(h: Helper): void {
-  helperBroken = true;
-  if (helper === h) helper = null;
-  void h.worker.terminate();
-}
-
-function releaseBroken(h: Helper): null {
-  h.busy = false;
-  return null;
-}
-
-/** Waits until the helper acknowledged the last command; false (and the helper dropped) if it never started. */
-function settle(h: Helper): boolean {
-  const { ctrl } = h;
-  while (Atomics.load(ctrl, DONE) !== h.gen) {
-    const seen = Atomics.load(ctrl, DONE);
-    if (Atomics.wait(ctrl, DONE, seen, START_TIMEOUT_MS) === 'timed-out' && Atomics.load(ctrl, READY) === 0) {
-      dropHelper(h);
-      return false;
-    }
-  }
-  if (Atomics.load(ctrl, FAILED) !== 0) {
-    dropHelper(h);
-    throw new Error('ALS helper thread failed');
-  }
-  return true;
-}
-
-/** Issues a command once the previous one is acknowledged; false if the helper never started. */
-function command(h: Helper, cmd: number): boolean {
-  if (!settle(h)) return false;
-  // Chunks are claimed from 0 again; the helper holds none now (it acknowledged), and reads NEXT only after GEN moves.
-  Atomics.store(h.ctrl, NEXT, 0);
-  Atomics.store(h.ctrl, CMD, cmd);
-  h.gen = Atomics.add(h.ctrl, GEN, 1) + 1;
-  Atomics.notify(h.ctrl, GEN);
-  return true;
 }

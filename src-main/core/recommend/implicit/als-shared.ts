@@ -4,22 +4,17 @@
  * k-means engine (analytics/cluster/kmeans-shared.ts).
  */
 import type { AlsSolver, HalfStepData } from './als-kernel.ts';
+import { HELPER_WORDS } from '../../util/helper-thread.ts';
 
-/** Control words (Int32Array indices). */
-export const GEN = 0; // bumped by the caller for every command
-export const CMD = 1;
-export const DONE = 2; // the GEN the helper finished last
-export const FAILED = 3; // 1 when the helper threw
-export const READY = 4; // 1 once the helper runs
-export const NEXT = 5; // the next chunk to claim: both threads take chunks from it until they run out
-export const CTRL_WORDS = 6;
+/** The control words are the ones every helper has (util/helper-thread.ts), no more. */
+export const CTRL_WORDS = HELPER_WORDS;
 
-/** Commands; the side rides in bit 4 (0 = solve users against items, 1 = items against users). */
-export const CMD_RELEASE = 0; // drop the fit's buffers
-export const CMD_SETUP = 1; // map the buffers just posted on the port
+/** Commands past CMD_RELEASE and CMD_SETUP, in the bits OP_MASK keeps; the side rides in bit 4 (0 = solve users
+ * against items, 1 = items against users). */
 export const CMD_SOLVE = 2; // re-solve the side's rows
 export const CMD_PROJECT = 3; // Z = Y G⁻¹ for the side's fixed factors
 export const CMD_GRAM = 4; // per-chunk shares of YᵀY for the side's fixed factors
+export const OP_MASK = 15;
 export const SIDE_ITEMS = 16;
 
 /** Index past every chunk: a stopped command makes both threads stop claiming. */

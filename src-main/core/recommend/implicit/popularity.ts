@@ -16,7 +16,9 @@ export interface Popularity {
 
 export function fitPopularity(m: UserItemMatrix): Popularity {
   const count = new Int32Array(m.nItems);
-  for (let i = 0; i < m.nItems; i++) count[i] = m.byItem.indptr[i + 1]! - m.byItem.indptr[i]!;
+  // One byUser entry per (customer, item) cell; counted there so a loaded model need not build byItem.
+  const { indices } = m.byUser;
+  for (let p = 0; p < indices.length; p++) count[indices[p]!]!++;
   const ranked = new Int32Array(m.nItems);
   for (let i = 0; i < m.nItems; i++) ranked[i] = i;
   ranked.sort((a, b) => count[b]! - count[a]! || a - b);

@@ -144,7 +144,9 @@ try {
   const loaded = [];
   for (const r of runtimes) loaded.push(await r.load(modelPath));
   console.log(`model ${modelPath}, ${runs} runs per figure, medians; reference: llama-bench (shared/README.md)`);
-  console.log(`auto picked ${loaded[2]!.threads} threads`);
+  console.log(
+    `auto picked ${loaded[2]!.threads} prompt threads, decode threads ${loaded[2]!.decodeThreads ?? loaded[2]!.threads}`,
+  );
 
   const [load1] = loadavg();
   if (load1! > availableParallelism() / 2) {
@@ -178,6 +180,8 @@ try {
   // --- decode: 128 tokens after a short prompt, like tg128 -----------------------------------------------------------
   const decode = configs.map(() => [] as number[]);
   const short = configs.map(() => [] as number[]);
+  // Decode thread counts the automatic setting used, run by run (the tuner times 1 thread against all cores).
+  const autoDecodeThreads: (number | undefined)[] = [];
   for (let run = -1; run < runs; run++) {
     const raw = await rawRun(run);
     if (run >= 0) rawDecode.push(raw);
@@ -188,10 +192,12 @@ try {
       if (run >= 0) {
         decode[i]!.push(t.decodeTps);
         short[i]!.push(t.result.stats?.tokensPerSecond ?? 0);
+        if (configs[i]!.threads === 0) autoDecodeThreads.push(t.result.stats?.decodeThreads);
       }
     }
   }
   const decodeMedian = decode.map(median);
+  console.log(`auto's decode threads, run by run: ${autoDecodeThreads.join(', ')}`);
   const bestRef = Math.max(REFERENCE.tg128[1], REFERENCE.tg128[2]);
   // llama.cpp's own decode on this machine, right after the app's runs (median of `runs` repeats inside llama-bench).
   const here = { 1: llamaBench(1, 0, 128, runs), 2: llamaBench(2, 0, 128, runs) } as Record<number, number | null>;

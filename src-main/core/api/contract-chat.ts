@@ -114,6 +114,7 @@ export const llmStatusSchema = z.object({
       contextSize: z.number(),
       gpuLayers: z.number(),
       threads: z.number(),
+      decodeThreads: z.union([z.number(), z.literal('auto')]).optional(),
     })
     .nullable(),
   backend: z.enum(['cpu', 'cuda', 'vulkan', 'metal']).nullable(),

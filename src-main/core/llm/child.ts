@@ -10,6 +10,7 @@ import type {
   LlamaLogLevel,
   LlamaModel,
 } from 'node-llama-cpp';
+import { DecodeThreadTuner, steerContextThreads } from './decode-threads.ts';
 import type {
   LlmCallStats,
   LlmChatParams,
@@ -37,6 +38,8 @@ let model: LlamaModel | null = null;
 let context: LlamaContext | null = null;
 let sequence: LlamaContextSequence | null = null;
 let modelInfo: LlmModelInfo | null = null;
+// Chooses decode threads by timing when the caller left threads to us (decode-threads.ts); null for a fixed count.
+let decodeTuner: DecodeThreadTuner | null = null;
 // The model's chat wrapper, resolved by the first session and reused: resolving "auto" parses and tries the model's
 // Jinja chat template anew for every LlamaChatSession, about 0.4 s before each reply's prompt is even evaluated.
 let chatWrapper: LlamaChatSession['chatWrapper'] | null = null;
@@ -104,6 +107,7 @@ async function unloadModel(): Promise<{ disposed: boolean }> {
   model = null;
   modelInfo = null;
   chatWrapper = null;
+  decodeTuner = null;
   // Dispose explicitly: waiting for the garbage collector keeps hundreds of MB (or VRAM) busy.
   if (c) await c.dispose();
   if (m) await m.dispose();
@@ -122,14 +126,17 @@ async function load(options: LlmLoadOptions): Promise<LlmModelInfo> {
     const reason = log.filter((line) => line.startsWith('error:') || line.startsWith('fatal:')).at(0);
     throw new ChildError(`${(error as Error).message}${reason ? ` (${reason.replace(/^\w+: /, '')})` : ''}`, log);
   }
+  const promptThreads = options.threads > 0 ? options.threads : autoThreads(l.cpuMathCores);
   try {
-    const c = await m.createContext({
-      contextSize: options.contextSize,
-      threads: options.threads > 0 ? options.threads : autoThreads(l.cpuMathCores),
-    });
+    const c = await m.createContext({ contextSize: options.contextSize, threads: promptThreads });
     model = m;
     context = c;
     sequence = c.getSequence();
+    // Offloaded layers decode on the GPU; the CPU thread count hardly matters there.
+    if (options.threads <= 0 && promptThreads > 1 && m.gpuLayers === 0) {
+      const tuner = new DecodeThreadTuner({ promptThreads, candidates: [1, promptThreads] });
+      if (steerContextThreads(c, tuner)) decodeTuner = tuner;
+    }
   } catch (error) {
     await m.dispose();
     throw new ChildError(`Could not create a ${options.contextSize}-token context: ${(error as Error).message}`);
@@ -145,16 +152,16 @@ async function load(options: LlmLoadOptions): Promise<LlmModelInfo> {
     trainContextSize: m.trainContextSize,
     contextSize: context.contextSize,
     gpuLayers: m.gpuLayers,
-    threads: context.currentThreads,
+    threads: promptThreads,
+    decodeThreads: decodeTuner ? 'auto' : promptThreads,
   };
   return modelInfo;
 }
 
 /**
- * Threads when the caller leaves it to us: the physical cores (cpuMathCores leaves out SMT siblings and efficiency
- * cores). With the child's libuv pool at one worker (runtime.ts), its main thread and that worker no longer preempt
- * llama.cpp's busy-waiting compute threads for long, and every core counts: on 2 cores, side by side with llama-bench,
- * 2 threads decoded at 116 tok/s against 90 for 1 (llama-bench: 124 and 91) and evaluated prompts 1.6× as fast.
+ * Prompt threads when the caller leaves it to us: the physical cores (cpuMathCores leaves out SMT siblings and
+ * efficiency cores); prompt batches are matrix work that every core speeds up. Decode steps are tuned apart
+ * (decode-threads.ts): on 2 cores, a small model's decode ran faster on 1 thread than on 2 through node-llama-cpp.
  */
 function autoThreads(cpuMathCores: number): number {
   return Math.max(1, cpuMathCores);
@@ -287,6 +294,7 @@ async function generate(
   for (const early of stoppedEarly) if (early < id) stoppedEarly.delete(early);
   if (stoppedEarly.delete(id)) controller.abort();
   let tokens = 0;
+  decodeTuner?.takeMostUsed();
   const meterAtStart = seq.tokenMeter.getState();
   let promptTokens = 0;
   let evaluatedPromptTokens = 0;
@@ -328,7 +336,8 @@ async function generate(
       evaluatedPromptTokens,
       timeToFirstTokenMs: firstTokenAt === null ? null : firstTokenAt - started,
       tokensPerSecond: tokens > 1 && decodeSeconds > 0 ? (tokens - 1) / decodeSeconds : null,
-      threads: ctx.currentThreads,
+      threads: modelInfo?.threads ?? ctx.currentThreads,
+      decodeThreads: decodeTuner?.takeMostUsed() ?? modelInfo?.threads ?? ctx.currentThreads,
     };
     return { text: result.responseText, stopReason, tokens, stats };
   } finally {

@@ -59,8 +59,10 @@ export interface LlmCallStats {
   timeToFirstTokenMs: number | null;
   /** Decode speed after the first token (tokens - 1 over the time from the first to the last); null under 2 tokens. */
   tokensPerSecond: number | null;
-  /** CPU threads the context used. */
+  /** CPU threads for the prompt's batches. */
   threads: number;
+  /** CPU threads most of this reply's decode steps used (tuned by timing when the threads are automatic). */
+  decodeThreads?: number;
 }
 
 export interface LlmJsonResult<T = unknown> {
@@ -77,7 +79,10 @@ export interface LlmModelInfo {
   trainContextSize: number;
   contextSize: number;
   gpuLayers: number;
+  /** CPU threads for prompt batches. */
   threads: number;
+  /** Decode threads: the same fixed count, or 'auto' when decode steps are timed and the faster count is kept. */
+  decodeThreads?: number | 'auto';
 }
 
 export interface LlmInfo {

@@ -100,6 +100,7 @@ export default {
       none: 'No model loaded',
       context: 'context {n}',
       threads: '{n} threads',
+      threadsAuto: '{n} prompt threads, decode threads tuned by timing',
       crashed: 'The model process stopped ({reason}); it restarts on the next message.',
       file: 'File',
       arch: 'Architecture',

@@ -100,6 +100,7 @@ const zhCN: typeof enUS = {
       none: '未加载模型',
       context: '上下文 {n}',
       threads: '{n} 线程',
+      threadsAuto: '提示 {n} 线程，生成线程自动测速选择',
       crashed: '模型进程已停止（{reason}），发送下一条消息时会自动重启。',
       file: '文件',
       arch: '架构',

@@ -1,0 +1,142 @@
+// Decode threads chosen by timing (src-main/core/llm/decode-threads.ts): the choice logic on given timings, and the
+// steering on the real node-llama-cpp context with the tiny generated GGUF (the addon's own thread count is read
+// back, so a node-llama-cpp that stopped calling the shadowed methods fails here).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DecodeThreadTuner, steerContextThreads } from '../src-main/core/llm/decode-threads.ts';
+import { LlmRuntime } from '../src-main/core/llm/runtime.ts';
+import { writeTinyGguf } from './fixtures/llm/make-tiny-gguf.ts';
+
+/** Runs `steps` decode steps through the tuner with the given cost per thread count; returns the counts used. */
+function drive(tuner: DecodeThreadTuner, steps: number, cost: (threads: number) => number): number[] {
+  const used: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const threads = tuner.threadsFor(1);
+    used.push(threads);
+    tuner.record(1, threads, cost(threads));
+  }
+  return used;
+}
+
+describe('DecodeThreadTuner', () => {
+  it('gives prompt batches the prompt threads and never records them', () => {
+    const tuner = new DecodeThreadTuner({ promptThreads: 4, candidates: [1, 4], probeSteps: 2, exploitSteps: 10 });
+    expect(tuner.threadsFor(512)).toBe(4);
+    expect(tuner.threadsFor(2)).toBe(4);
+    tuner.record(512, 4, 1);
+    expect(tuner.takeMostUsed()).toBeNull();
+  });
+
+  it('times a block of steps per candidate, keeps the faster, and re-checks after the exploit stretch', () => {
+    const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [2, 1], probeSteps: 3, exploitSteps: 5 });
+    // 1 thread is faster: 3 steps each, then 5 steps of 1 thread.
+    const first = drive(tuner, 11, (t) => (t === 1 ? 8 : 12));
+    expect(first).toEqual([1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 1]);
+    expect(tuner.choice).toBe(1);
+    // The machine changes (the other core is free now): the next round, in the other order, finds 2 threads
+    // faster and keeps them.
+    const second = drive(tuner, 9, (t) => (t === 1 ? 8 : 5));
+    expect(second).toEqual([2, 2, 2, 1, 1, 1, 2, 2, 2]);
+    expect(tuner.choice).toBe(2);
+  });
+
+  it('counts a stall in a block as part of its cost (means, not medians)', () => {
+    const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2], probeSteps: 3, exploitSteps: 100 });
+    let twoThreadSteps = 0;
+    drive(tuner, 6, (t) => (t === 2 ? (twoThreadSteps++ === 1 ? 50 : 5) : 8));
+    expect(tuner.choice).toBe(1);
+  });
+
+  it('keeps fewer threads unless more are clearly faster', () => {
+    const close = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2], probeSteps: 4, exploitSteps: 100 });
+    drive(close, 8, (t) => (t === 1 ? 10 : 9.7));
+    expect(close.choice).toBe(1);
+    const clear = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2], probeSteps: 4, exploitSteps: 100 });
+    drive(clear, 8, (t) => (t === 1 ? 10 : 8));
+    expect(clear.choice).toBe(2);
+  });
+
+  it('counts the decode steps per thread count for the stats, and resets', () => {
+    const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2], probeSteps: 2, exploitSteps: 10 });
+    drive(tuner, 14, (t) => (t === 1 ? 3 : 9));
+    expect(tuner.takeMostUsed()).toBe(1);
+    expect(tuner.takeMostUsed()).toBeNull();
+  });
+
+  it('with one candidate it never explores', () => {
+    const tuner = new DecodeThreadTuner({ promptThreads: 3, candidates: [3, 3] });
+    expect(drive(tuner, 20, () => 1).every((t) => t === 3)).toBe(true);
+  });
+});
+
+describe('steering a real node-llama-cpp context', () => {
+  let dir: string;
+  let modelPath: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wb-decode-threads-'));
+    modelPath = writeTinyGguf(join(dir, 'tiny.gguf'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prompt batches run on the prompt threads and decode steps on the tuner’s choice', async () => {
+    const { getLlama } = await import('node-llama-cpp');
+    const llama = await getLlama({ gpu: false, build: 'never', maxThreads: 2 });
+    try {
+      const model = await llama.loadModel({ modelPath });
+      const context = await model.createContext({ contextSize: 1024, threads: 2 });
+      // One candidate, 1 thread: unsteered, node-llama-cpp would decode on the context's 2.
+      const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [1] });
+      expect(steerContextThreads(context, tuner)).toBe(true);
+      const native = (context as unknown as { _ctx: { getThreads(): number } })._ctx;
+      const sequence = context.getSequence();
+      const prompt = model.tokenize('Write a short slogan for the summer sale');
+      expect(prompt.length).toBeGreaterThan(1);
+      let steps = 0;
+      let promptThreads = 0;
+      for await (const _token of sequence.evaluate(prompt)) {
+        // The first token comes from the prompt's batch.
+        if (steps === 0) promptThreads = native.getThreads();
+        if (++steps === 6) break;
+      }
+      expect(promptThreads).toBe(2);
+      expect(native.getThreads()).toBe(1);
+      expect(tuner.takeMostUsed()).toBe(1);
+      await context.dispose();
+      await model.dispose();
+    } finally {
+      await llama.dispose();
+    }
+  });
+
+  it('an object that is not a node-llama-cpp context is left alone', () => {
+    const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2] });
+    expect(steerContextThreads({}, tuner)).toBe(false);
+    expect(steerContextThreads({ _ctx: { initBatch() {} } }, tuner)).toBe(false);
+  });
+});
+
+describe('the model process with automatic threads', () => {
+  it('reports prompt threads and tuned decode threads, and a reply’s decode threads are one of the candidates', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wb-decode-auto-'));
+    const runtime = new LlmRuntime({ gpu: false, threads: 0, contextSize: 1024, maxTokens: 24 });
+    try {
+      const model = await runtime.load(writeTinyGguf(join(dir, 'tiny.gguf')));
+      const info = await runtime.info();
+      if (info.cpuMathCores > 1) {
+        expect(model).toMatchObject({ threads: info.cpuMathCores, decodeThreads: 'auto' });
+      } else {
+        expect(model).toMatchObject({ threads: 1, decodeThreads: 1 });
+      }
+      const reply = await runtime.chat('Write a slogan for our summer sale', { maxTokens: 24 });
+      expect(reply.tokens).toBeGreaterThan(1);
+      expect(reply.stats?.threads).toBe(model.threads);
+      expect([1, model.threads]).toContain(reply.stats?.decodeThreads);
+    } finally {
+      await runtime.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

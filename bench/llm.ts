@@ -182,7 +182,16 @@ try {
   const short = configs.map(() => [] as number[]);
   // Decode thread counts the automatic setting used, run by run (the tuner times 1 thread against all cores).
   const autoDecodeThreads: (number | undefined)[] = [];
+  // llama-bench's tg128 in the same rounds, one repeat each: on a shared machine the speed moves within seconds, and
+  // a llama-bench measured after all of the app's runs compares with a different machine.
+  const benchRounds: Record<1 | 2, number[]> = { 1: [], 2: [] };
   for (let run = -1; run < runs; run++) {
+    if (run >= 0) {
+      for (const t of [1, 2] as const) {
+        const tg = llamaBench(t, 0, 128, 1);
+        if (tg) benchRounds[t].push(tg);
+      }
+    }
     const raw = await rawRun(run);
     if (run >= 0) rawDecode.push(raw);
     for (const [i, r] of runtimes.entries()) {
@@ -199,8 +208,11 @@ try {
   const decodeMedian = decode.map(median);
   console.log(`auto's decode threads, run by run: ${autoDecodeThreads.join(', ')}`);
   const bestRef = Math.max(REFERENCE.tg128[1], REFERENCE.tg128[2]);
-  // llama.cpp's own decode on this machine, right after the app's runs (median of `runs` repeats inside llama-bench).
-  const here = { 1: llamaBench(1, 0, 128, runs), 2: llamaBench(2, 0, 128, runs) } as Record<number, number | null>;
+  // llama.cpp's own decode on this machine, measured in the same rounds as the app's runs.
+  const here = {
+    1: benchRounds[1].length ? median(benchRounds[1]) : null,
+    2: benchRounds[2].length ? median(benchRounds[2]) : null,
+  } as Record<number, number | null>;
   console.log('\ndecode, 128 tokens        caller tok/s  child tok/s  llama-bench tg128  ratio  bar');
   for (const [i, c] of configs.entries()) {
     const threads = loaded[i]!.threads as 1 | 2;
@@ -218,7 +230,10 @@ try {
   }
   if (here[1] && here[2]) {
     const best = Math.max(here[1], here[2]);
-    console.log(`\nsame run, llama-bench tg128 on this machine: ${f0(here[1])} tok/s at 1 thread, ${f0(here[2])} at 2`);
+    console.log(
+      `\nsame rounds, llama-bench tg128 on this machine (median of ${runs}, one per round): ${f0(here[1])} tok/s at 1 ` +
+        `thread, ${f0(here[2])} at 2`,
+    );
     for (const [i, c] of configs.entries()) {
       if (c.env.UV_THREADPOOL_SIZE) continue;
       const threads = loaded[i]!.threads as 1 | 2;

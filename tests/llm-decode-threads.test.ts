@@ -21,45 +21,74 @@ function drive(tuner: DecodeThreadTuner, steps: number, cost: (threads: number) 
 }
 
 describe('DecodeThreadTuner', () => {
-  it('gives prompt batches the prompt threads and never records them', () => {
-    const tuner = new DecodeThreadTuner({ promptThreads: 4, candidates: [1, 4], probeSteps: 2, exploitSteps: 10 });
+  it('gives prompt batches the prompt threads, and does not time the first steps after a prompt', () => {
+    const tuner = new DecodeThreadTuner({ promptThreads: 4, candidates: [1, 4], window: 2 });
     expect(tuner.threadsFor(512)).toBe(4);
     expect(tuner.threadsFor(2)).toBe(4);
     tuner.record(512, 4, 1);
     expect(tuner.takeMostUsed()).toBeNull();
+    // Two settling steps (very slow: a graph rebuild) are not timed; then 1 thread is timed for 2 steps, 4 for 2.
+    const used = drive(tuner, 6, (t) => (t === 1 ? 10 : 30));
+    expect(used).toEqual([1, 1, 1, 1, 4, 4]);
+    expect(tuner.choice).toBe(1);
   });
 
-  it('times a block of steps per candidate, keeps the faster, and re-checks after the exploit stretch', () => {
-    const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [2, 1], probeSteps: 3, exploitSteps: 5 });
-    // 1 thread is faster: 3 steps each, then 5 steps of 1 thread.
-    const first = drive(tuner, 11, (t) => (t === 1 ? 8 : 12));
-    expect(first).toEqual([1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 1]);
-    expect(tuner.choice).toBe(1);
-    // The machine changes (the other core is free now): the next round, in the other order, finds 2 threads
-    // faster and keeps them.
-    const second = drive(tuner, 9, (t) => (t === 1 ? 8 : 5));
-    expect(second).toEqual([2, 2, 2, 1, 1, 1, 2, 2, 2]);
+  it('times a block of steps per candidate and keeps the faster', () => {
+    const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [2, 1], window: 3, recheckEvery: 100 });
+    const used = drive(tuner, 10, (t) => (t === 1 ? 12 : 8));
+    expect(used).toEqual([1, 1, 1, 2, 2, 2, 2, 2, 2, 2]);
     expect(tuner.choice).toBe(2);
   });
 
+  it('drops the choice as soon as it falls behind, e.g. when the second core starts stalling', () => {
+    const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2], window: 4, recheckEvery: 100 });
+    let step = 0;
+    // 2 threads are faster at first (8 vs 12 ms); after 12 steps every 2-thread step stalls to 40 ms.
+    const used = drive(tuner, 20, (t) => (step++ >= 12 && t === 2 ? 40 : t === 1 ? 12 : 8));
+    expect(used.slice(0, 8)).toEqual([1, 1, 1, 1, 2, 2, 2, 2]);
+    expect(used.slice(8, 12).every((t) => t === 2)).toBe(true);
+    expect(tuner.choice).toBe(1);
+    expect(used.at(-1)).toBe(1);
+  });
+
+  it('re-times the other candidates after recheckEvery steps and switches when they became faster', () => {
+    const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2], window: 2, recheckEvery: 4 });
+    // First 2 threads are slow (a busy second core), later fast.
+    let step = 0;
+    const used = drive(tuner, 12, (t) => (t === 1 ? 10 : step++ < 2 ? 30 : 5));
+    // 1,1 timed; 2,2 timed (slow); 1 ×4 chosen; then a fresh 2-thread block finds it faster; it stays.
+    expect(used).toEqual([1, 1, 2, 2, 1, 1, 1, 1, 2, 2, 2, 2]);
+    expect(tuner.choice).toBe(2);
+  });
+
+  it('ends a recheck block early once it cannot win, and waits twice as long for the next', () => {
+    const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2], window: 4, recheckEvery: 4 });
+    // 2 threads stall at 100 ms a step: one step of the recheck is already slower than 4 steps of 1 thread.
+    const used = drive(tuner, 8 + 4 + 1 + 8 + 1, (t) => (t === 1 ? 10 : 100));
+    expect(used.slice(0, 8)).toEqual([1, 1, 1, 1, 2, 2, 2, 2]);
+    // 4 steps on 1 thread, a 1-step recheck of 2, then 8 steps (twice the wait) before the next 1-step recheck.
+    expect(used.slice(8)).toEqual([1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 2]);
+    expect(tuner.choice).toBe(1);
+  });
+
   it('counts a stall in a block as part of its cost (means, not medians)', () => {
-    const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2], probeSteps: 3, exploitSteps: 100 });
+    const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2], window: 3, recheckEvery: 100 });
     let twoThreadSteps = 0;
     drive(tuner, 6, (t) => (t === 2 ? (twoThreadSteps++ === 1 ? 50 : 5) : 8));
     expect(tuner.choice).toBe(1);
   });
 
   it('keeps fewer threads unless more are clearly faster', () => {
-    const close = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2], probeSteps: 4, exploitSteps: 100 });
+    const close = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2], window: 4, recheckEvery: 100 });
     drive(close, 8, (t) => (t === 1 ? 10 : 9.7));
     expect(close.choice).toBe(1);
-    const clear = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2], probeSteps: 4, exploitSteps: 100 });
+    const clear = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2], window: 4, recheckEvery: 100 });
     drive(clear, 8, (t) => (t === 1 ? 10 : 8));
     expect(clear.choice).toBe(2);
   });
 
   it('counts the decode steps per thread count for the stats, and resets', () => {
-    const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2], probeSteps: 2, exploitSteps: 10 });
+    const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2], window: 2, recheckEvery: 100 });
     drive(tuner, 14, (t) => (t === 1 ? 3 : 9));
     expect(tuner.takeMostUsed()).toBe(1);
     expect(tuner.takeMostUsed()).toBeNull();

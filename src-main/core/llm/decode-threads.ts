@@ -23,28 +23,68 @@ export interface DecodeThreadTunerOptions {
   promptThreads: number;
   /** Decode thread counts to choose between (e.g. [1, physical cores]); one candidate means no tuning. */
   candidates: number[];
-  /** Decode steps timed per candidate in one exploration round. */
-  probeSteps?: number;
-  /** Decode steps between exploration rounds. */
-  exploitSteps?: number;
+  /** Decode steps per estimate: each candidate's speed is the mean of its last `window` steps. */
+  window?: number;
+  /** Decode steps on the chosen count before the others are timed again. */
+  recheckEvery?: number;
 }
 
 /** A candidate with fewer threads is kept unless a larger count is at least this much faster (it frees a core). */
 const MARGIN = 0.05;
+/** Decode steps right after a prompt batch are not timed: the first rebuilds the compute graph. */
+const SETTLE_STEPS = 2;
 
-/** The choice logic, apart from node-llama-cpp so it can be tested on its own. */
+/** The last `size` step times of one candidate. */
+class StepWindow {
+  readonly #ms: Float64Array;
+  #count = 0;
+  #next = 0;
+  constructor(size: number) {
+    this.#ms = new Float64Array(size);
+  }
+  push(ms: number): void {
+    this.#ms[this.#next] = ms;
+    this.#next = (this.#next + 1) % this.#ms.length;
+    this.#count = Math.min(this.#count + 1, this.#ms.length);
+  }
+  clear(): void {
+    this.#count = 0;
+    this.#next = 0;
+  }
+  get full(): boolean {
+    return this.#count === this.#ms.length;
+  }
+  sum(): number {
+    let sum = 0;
+    for (let i = 0; i < this.#count; i++) sum += this.#ms[i]!;
+    return sum;
+  }
+  /** Mean step time, not median: a stall that more threads cause (a spinning thread whose partner was
+   * descheduled, a CPU quota used up) is part of their cost. */
+  mean(): number {
+    return this.#count ? this.sum() / this.#count : Infinity;
+  }
+}
+
+/**
+ * The choice logic, apart from node-llama-cpp so it can be tested on its own. Each candidate is timed over a block
+ * of consecutive steps (alternating single steps hides costs that build up over tens of milliseconds, such as a
+ * used-up CPU quota); then the fastest runs, its own window keeps being updated, and it is dropped as soon as it
+ * falls behind another candidate's last estimate. Every `recheckEvery` steps the others get a fresh block; a block
+ * that cannot win any more ends early, and each recheck that confirms the choice doubles the wait for the next
+ * (up to 16×): on a machine where the second core stalls, every recheck costs a stall.
+ */
 export class DecodeThreadTuner {
   readonly promptThreads: number;
   readonly candidates: readonly number[];
-  readonly #probeSteps: number;
-  readonly #exploitSteps: number;
+  readonly #windows: StepWindow[];
+  readonly #recheckEvery: number;
+  #backoff = 1;
   #choice: number;
-  /** Steps left in the current exploitation stretch; 0 starts an exploration round. */
-  #exploitLeft = 0;
-  /** The current round's total milliseconds and steps per candidate index; null while exploiting. */
-  #probe: { ms: number; steps: number }[] | null = null;
-  #probeStep = 0;
-  #round = 0;
+  /** The candidate index being timed in a block, or -1 while running the choice. */
+  #probing = -1;
+  #sinceRecheck = 0;
+  #settle = 0;
   /** Decode steps per thread count since the last `takeMostUsed`. */
   #counts = new Map<number, number>();
 
@@ -52,60 +92,81 @@ export class DecodeThreadTuner {
     this.promptThreads = Math.max(1, options.promptThreads);
     const candidates = [...new Set(options.candidates.map((c) => Math.max(1, Math.floor(c))))].sort((a, b) => a - b);
     this.candidates = candidates.length > 0 ? candidates : [this.promptThreads];
-    this.#probeSteps = options.probeSteps ?? 16;
-    this.#exploitSteps = options.exploitSteps ?? 384;
+    this.#windows = this.candidates.map(() => new StepWindow(options.window ?? 32));
+    this.#recheckEvery = options.recheckEvery ?? 384;
     this.#choice = this.candidates[this.candidates.length - 1]!;
+    if (this.candidates.length > 1) this.#probing = 0;
   }
 
-  /** The decode thread count in use outside exploration rounds. */
+  /** The decode thread count in use outside timing blocks. */
   get choice(): number {
     return this.#choice;
   }
 
-  /**
-   * The candidate index a probe step belongs to. Blocks of consecutive steps, not alternation: on a shared or
-   * quota-limited CPU the cost of more threads shows over tens of milliseconds (throttling, the other work's time
-   * slices), and alternating single steps hides it. The order flips every round so neither block always goes first.
-   */
-  #probeIndex(): number {
-    const block = Math.floor(this.#probeStep / this.#probeSteps);
-    return this.#round % 2 === 0 ? block : this.candidates.length - 1 - block;
-  }
-
-  /** Threads for a batch of `tokens` tokens; decode steps (one token) may be part of an exploration round. */
+  /** Threads for a batch of `tokens` tokens; decode steps (one token) may belong to a timing block. */
   threadsFor(tokens: number): number {
     if (tokens > 1) return this.promptThreads;
-    if (this.candidates.length < 2) return this.#choice;
-    if (!this.#probe && this.#exploitLeft <= 0) {
-      this.#probe = this.candidates.map(() => ({ ms: 0, steps: 0 }));
-      this.#probeStep = 0;
-    }
-    return this.#probe ? this.candidates[this.#probeIndex()]! : this.#choice;
+    return this.#probing >= 0 ? this.candidates[this.#probing]! : this.#choice;
   }
 
-  /** The time one decode batch took at `threads` threads (prompt batches are not recorded). */
+  /** The time one batch took at `threads` threads. */
   record(tokens: number, threads: number, ms: number): void {
-    if (tokens > 1) return;
-    this.#counts.set(threads, (this.#counts.get(threads) ?? 0) + 1);
-    if (!this.#probe) {
-      this.#exploitLeft--;
+    if (tokens > 1) {
+      this.#settle = SETTLE_STEPS;
       return;
     }
-    const i = this.#probeIndex();
-    if (this.candidates[i] !== threads) return;
-    // Means, not medians: a stall that more threads cause (a throttled quota, a preempted spinning thread) is
-    // part of their cost.
-    this.#probe[i]!.ms += ms;
-    this.#probe[i]!.steps++;
-    this.#probeStep++;
-    if (this.#probeStep < this.#probeSteps * this.candidates.length) return;
-    const mean = this.#probe.map((p) => p.ms / Math.max(1, p.steps));
+    this.#counts.set(threads, (this.#counts.get(threads) ?? 0) + 1);
+    if (this.candidates.length < 2) return;
+    if (this.#settle > 0) {
+      this.#settle--;
+      return;
+    }
+    const i = this.candidates.indexOf(threads);
+    if (i < 0) return;
+    this.#windows[i]!.push(ms);
+    if (this.#probing >= 0) {
+      if (i !== this.#probing) return;
+      const chosen = this.#windows[this.candidates.indexOf(this.#choice)]!;
+      if (i !== this.candidates.indexOf(this.#choice) && chosen.full && this.#windows[i]!.sum() > chosen.sum()) {
+        // Already slower over its steps so far than the choice over a whole window: it cannot win this round.
+        this.#windows[i]!.clear();
+        this.#probing = -1;
+        this.#sinceRecheck = 0;
+        this.#backoff = Math.min(16, this.#backoff * 2);
+        return;
+      }
+      if (!this.#windows[i]!.full) return;
+      // The next candidate whose window is not full yet (a recheck cleared them), or decide.
+      const next = this.#windows.findIndex((w) => !w.full);
+      if (next >= 0) {
+        this.#probing = next;
+        return;
+      }
+      this.#probing = -1;
+      this.#sinceRecheck = 0;
+      const before = this.#choice;
+      this.#choice = this.#fastest();
+      this.#backoff = this.#choice === before ? Math.min(16, this.#backoff * 2) : 1;
+      return;
+    }
+    const before = this.#choice;
+    this.#choice = this.#fastest();
+    if (this.#choice !== before) this.#backoff = 1;
+    if (++this.#sinceRecheck >= this.#recheckEvery * this.#backoff) {
+      // Fresh blocks for the others: their last estimates are from another moment of the machine.
+      this.#windows.forEach((w, c) => {
+        if (this.candidates[c] !== this.#choice) w.clear();
+      });
+      this.#probing = this.#windows.findIndex((w) => !w.full);
+    }
+  }
+
+  /** The fastest candidate by its window's mean, fewer threads kept unless more are MARGIN faster. */
+  #fastest(): number {
+    const mean = this.#windows.map((w) => w.mean());
     let best = 0;
     for (let c = 1; c < mean.length; c++) if (mean[c]! < mean[best]! * (1 - MARGIN)) best = c;
-    this.#choice = this.candidates[best]!;
-    this.#probe = null;
-    this.#round++;
-    this.#exploitLeft = this.#exploitSteps;
+    return this.candidates[best]!;
   }
 
   /** The thread count most decode steps used since the last call (null when there were none), and resets. */

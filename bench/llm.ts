@@ -136,6 +136,8 @@ const configs: { label: string; threads: number; env: Record<string, string> }[]
   { label: 'auto', threads: 0, env: {} },
   // The pre-issue-6 child for comparison: node's default libuv pool of 4 workers.
   { label: '2 thr, pool 4', threads: 2, env: { UV_THREADPOOL_SIZE: '4' } },
+  // One-thread decoding without keeping the process on one CPU (cpu-pin.ts), for comparison.
+  { label: '1 thr, not pinned', threads: 1, env: { WORKBENCH_LLM_PIN: '0' } },
 ];
 const runtimes = configs.map(
   (c) => new LlmRuntime({ gpu: false, threads: c.threads, contextSize: 2048, childEnv: c.env }),
@@ -221,8 +223,8 @@ try {
     const bar =
       c.label === 'auto'
         ? `${ratio(m, bestRef)} of best ${bestRef} (≥ ${BAR.auto}×: ${m >= BAR.auto * bestRef ? 'pass' : 'FAIL'})`
-        : c.env.UV_THREADPOOL_SIZE
-          ? '(old setting, for comparison)'
+        : Object.keys(c.env).length > 0
+          ? '(other setting, for comparison)'
           : `≥ ${BAR.decode}×: ${m >= BAR.decode * ref ? 'pass' : 'FAIL'}`;
     console.log(
       `${c.label.padEnd(24)} ${f0(m).padStart(13)} ${f0(median(short[i]!)).padStart(12)} ${String(ref).padStart(18)}  ${ratio(m, ref).padStart(5)}  ${bar}`,
@@ -235,7 +237,7 @@ try {
         `thread, ${f0(here[2])} at 2`,
     );
     for (const [i, c] of configs.entries()) {
-      if (c.env.UV_THREADPOOL_SIZE) continue;
+      if (Object.keys(c.env).length > 0) continue;
       const threads = loaded[i]!.threads as 1 | 2;
       const m = decodeMedian[i]!;
       const same = here[threads] ?? best;

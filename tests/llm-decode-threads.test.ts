@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { CpuPin } from '../src-main/core/llm/cpu-pin.ts';
 import { DecodeThreadTuner, steerContextThreads } from '../src-main/core/llm/decode-threads.ts';
 import { LlmRuntime } from '../src-main/core/llm/runtime.ts';
 import { writeTinyGguf } from './fixtures/llm/make-tiny-gguf.ts';
@@ -118,7 +120,8 @@ describe('steering a real node-llama-cpp context', () => {
       const context = await model.createContext({ contextSize: 1024, threads: 2 });
       // One candidate, 1 thread: unsteered, node-llama-cpp would decode on the context's 2.
       const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [1] });
-      expect(steerContextThreads(context, tuner)).toBe(true);
+      const seen: number[] = [];
+      expect(steerContextThreads(context, tuner, (threads) => seen.push(threads))).toBe(true);
       const native = (context as unknown as { _ctx: { getThreads(): number } })._ctx;
       const sequence = context.getSequence();
       const prompt = model.tokenize('Write a short slogan for the summer sale');
@@ -133,6 +136,10 @@ describe('steering a real node-llama-cpp context', () => {
       expect(promptThreads).toBe(2);
       expect(native.getThreads()).toBe(1);
       expect(tuner.takeMostUsed()).toBe(1);
+      // The hook (CPU pinning in the model process) saw the prompt batch, then each decode step, before llama.cpp.
+      expect(seen[0]).toBe(2);
+      expect(seen.slice(1).length).toBeGreaterThanOrEqual(4);
+      expect(seen.slice(1).every((t) => t === 1)).toBe(true);
       await context.dispose();
       await model.dispose();
     } finally {
@@ -165,6 +172,60 @@ describe('the model process with automatic threads', () => {
       expect([1, model.threads]).toContain(reply.stats?.decodeThreads);
     } finally {
       await runtime.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The CPUs a process may run on, read by taskset from outside. */
+function cpusOf(pid: number): number[] {
+  const list = /list:\s*([\d,-]+)/.exec(execFileSync('taskset', ['-c', '-p', String(pid)], { encoding: 'utf8' }))![1]!;
+  return list.split(',').flatMap((part) => {
+    const [a, b] = part.split('-').map(Number);
+    return Array.from({ length: (b ?? a!) - a! + 1 }, (_, k) => a! + k);
+  });
+}
+
+describe.runIf(process.platform === 'linux')('CpuPin (Linux)', () => {
+  it('pins every thread of the process to one CPU and restores the original affinity', () => {
+    const before = cpusOf(process.pid);
+    const pin = new CpuPin();
+    expect(pin.available).toBe(true);
+    try {
+      expect(pin.pin()).toBe(true);
+      const pinned = cpusOf(process.pid);
+      expect(pinned).toHaveLength(1);
+      expect(before).toContain(pinned[0]);
+      expect(CpuPin.currentCpus()).toEqual(pinned);
+    } finally {
+      pin.unpin();
+    }
+    expect(pin.pinned).toBe(false);
+    expect(cpusOf(process.pid)).toEqual(before);
+  });
+
+  it('a model process on one thread runs pinned to one CPU; WORKBENCH_LLM_PIN=0 leaves it free', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wb-pin-'));
+    const modelPath = writeTinyGguf(join(dir, 'tiny.gguf'));
+    const pinned = new LlmRuntime({ gpu: false, threads: 1, contextSize: 1024, maxTokens: 8 });
+    const free = new LlmRuntime({
+      gpu: false,
+      threads: 1,
+      contextSize: 1024,
+      maxTokens: 8,
+      childEnv: { WORKBENCH_LLM_PIN: '0' },
+    });
+    try {
+      await pinned.load(modelPath);
+      await free.load(modelPath);
+      const all = cpusOf(process.pid);
+      expect(cpusOf(pinned.pid!)).toHaveLength(1);
+      expect(cpusOf(free.pid!)).toEqual(all);
+      // Still answers, pinned.
+      expect((await pinned.chat('Write a slogan', { maxTokens: 8 })).tokens).toBeGreaterThan(0);
+    } finally {
+      await pinned.close();
+      await free.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -10,6 +10,7 @@ import type {
   LlamaLogLevel,
   LlamaModel,
 } from 'node-llama-cpp';
+import { CpuPin } from './cpu-pin.ts';
 import { DecodeThreadTuner, steerContextThreads } from './decode-threads.ts';
 import type {
   LlmCallStats,
@@ -40,6 +41,8 @@ let sequence: LlamaContextSequence | null = null;
 let modelInfo: LlmModelInfo | null = null;
 // Chooses decode threads by timing when the caller left threads to us (decode-threads.ts); null for a fixed count.
 let decodeTuner: DecodeThreadTuner | null = null;
+// One-thread decoding keeps the whole process on one CPU (cpu-pin.ts); created on first use (it runs taskset).
+let cpuPin: CpuPin | null = null;
 // The model's chat wrapper, resolved by the first session and reused: resolving "auto" parses and tries the model's
 // Jinja chat template anew for every LlamaChatSession, about 0.4 s before each reply's prompt is even evaluated.
 let chatWrapper: LlamaChatSession['chatWrapper'] | null = null;
@@ -108,6 +111,7 @@ async function unloadModel(): Promise<{ disposed: boolean }> {
   modelInfo = null;
   chatWrapper = null;
   decodeTuner = null;
+  cpuPin?.unpin();
   // Dispose explicitly: waiting for the garbage collector keeps hundreds of MB (or VRAM) busy.
   if (c) await c.dispose();
   if (m) await m.dispose();
@@ -132,10 +136,16 @@ async function load(options: LlmLoadOptions): Promise<LlmModelInfo> {
     model = m;
     context = c;
     sequence = c.getSequence();
-    // Offloaded layers decode on the GPU; the CPU thread count hardly matters there.
-    if (options.threads <= 0 && promptThreads > 1 && m.gpuLayers === 0) {
-      const tuner = new DecodeThreadTuner({ promptThreads, candidates: [1, promptThreads] });
-      if (steerContextThreads(c, tuner)) decodeTuner = tuner;
+    // Offloaded layers decode on the GPU, where the CPU threads hardly matter. WORKBENCH_LLM_PIN=0 turns pinning off
+    // (the llm bench compares both).
+    if (m.gpuLayers === 0) {
+      const pin = process.env['WORKBENCH_LLM_PIN'] === '0' ? null : (cpuPin ??= new CpuPin());
+      if (promptThreads === 1) pin?.pin();
+      else if (options.threads <= 0) {
+        const tuner = new DecodeThreadTuner({ promptThreads, candidates: [1, promptThreads] });
+        const beforeBatch = pin ? (threads: number) => (threads === 1 ? pin.pin() : pin.unpin()) : undefined;
+        if (steerContextThreads(c, tuner, beforeBatch)) decodeTuner = tuner;
+      }
     }
   } catch (error) {
     await m.dispose();

@@ -189,8 +189,13 @@ export class DecodeThreadTuner {
  * initBatch(size), then setThreads(n), then decodeBatch() for every batch; own properties on the native object
  * shadow those methods (the object itself stays the one native code unwraps). Returns false, changing nothing,
  * when the context does not look as expected (another node-llama-cpp version): the library's own setting stays.
+ * `beforeBatch` sees each batch's thread count before llama.cpp does (cpu-pin.ts pins one-thread decoding).
  */
-export function steerContextThreads(context: object, tuner: DecodeThreadTuner): boolean {
+export function steerContextThreads(
+  context: object,
+  tuner: DecodeThreadTuner,
+  beforeBatch?: (threads: number) => void,
+): boolean {
   const native = (context as { _ctx?: Partial<NativeContext> })._ctx;
   if (!native || typeof native !== 'object') return false;
   const { initBatch, setThreads, decodeBatch, getThreads } = native;
@@ -201,6 +206,7 @@ export function steerContextThreads(context: object, tuner: DecodeThreadTuner): 
   const applyThreads = () => {
     threads = tuner.threadsFor(batchTokens);
     threadsSet = true;
+    beforeBatch?.(threads);
     return setThreads!.call(native, threads);
   };
   try {

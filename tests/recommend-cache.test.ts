@@ -83,8 +83,8 @@ describe('stored models on the sample shop', () => {
   it('segment lists come from the stored model and stored segment membership', () => {
     const first = recommendFor(ws.db, { segment, n: 8 });
     expect(first.fromCache).toBe(false);
-    // The model file and the segment membership file.
-    expect(storedModels(ws.db)).toHaveLength(2);
+    // The model file, the segment membership file and the segment's stored scores.
+    expect(storedModels(ws.db)).toHaveLength(3);
     const second = recommendFor(ws.db, { segment, n: 8 });
     expect(second.fromCache).toBe(true);
     expect(second.items).toEqual(first.items);

@@ -23,9 +23,8 @@ import { Mt19937 } from '../random.ts';
 import { createAlsEngine } from './als-engine.ts';
 import { choleskyFactor, choleskySubstitute, gram, type AlsSolver } from './als-kernel.ts';
 import type { UserItemMatrix } from './interactions.ts';
-import { TopK } from './item-knn.ts';
 import type { Popularity } from './popularity.ts';
-import { PopularityServing, type Recommendation } from './serving.ts';
+import { PopularityServing, topOfSegmentScores, type Recommendation } from './serving.ts';
 
 export type { AlsSolver } from './als-kernel.ts';
 export {
@@ -375,31 +374,33 @@ export class AlsRecommender extends PopularityServing {
 
   /** Top n per segment by Σ_{u in segment} x_u·y_i = (Σ x_u)·y_i; nothing excluded. */
   bySegment(segmentOf: Int32Array, nSegments: number, n: number): { item: number; score: number }[][] {
+    return topOfSegmentScores(this.segmentScores(segmentOf, nSegments), nSegments, this.matrix.nItems, n);
+  }
+
+  /** bySegment's scores before the top n: nSegments rows of nItems, NaN where an item is no candidate. */
+  segmentScores(segmentOf: Int32Array, nSegments: number): Float64Array {
     const { nUsers, nItems } = this.matrix;
     if (segmentOf.length !== nUsers) throw new RangeError('segmentOf must have one entry per user');
     const { factors: f, userFactors: X, itemFactors: Y } = this.model;
+    const { indptr } = this.matrix.byUser;
     const sums = new Float64Array(nSegments * f);
     const members = new Int32Array(nSegments);
     for (let u = 0; u < nUsers; u++) {
       const s = segmentOf[u]!;
-      if (s < 0 || s >= nSegments || this.matrix.byUser.indptr[u + 1] === this.matrix.byUser.indptr[u]) continue;
+      if (s < 0 || s >= nSegments || indptr[u + 1] === indptr[u]) continue;
       members[s]!++;
       for (let a = 0; a < f; a++) sums[s * f + a]! += X[u * f + a]!;
     }
-    const out: { item: number; score: number }[][] = [];
-    const top = new TopK(n);
+    const scores = new Float64Array(nSegments * nItems).fill(NaN);
     for (let s = 0; s < nSegments; s++) {
-      top.clear();
-      if (members[s]! > 0) {
-        for (let i = 0; i < nItems; i++) {
-          if (this.popularity.count[i] === 0) continue;
-          let d = 0;
-          for (let a = 0; a < f; a++) d += sums[s * f + a]! * Y[i * f + a]!;
-          top.push(i, d);
-        }
+      if (members[s] === 0) continue;
+      for (let i = 0; i < nItems; i++) {
+        if (this.popularity.count[i] === 0) continue;
+        let d = 0;
+        for (let a = 0; a < f; a++) d += sums[s * f + a]! * Y[i * f + a]!;
+        scores[s * nItems + i] = d;
       }
-      out.push(top.sorted().map(({ id, score }) => ({ item: id, score })));
     }
-    return out;
+    return scores;
   }
 }

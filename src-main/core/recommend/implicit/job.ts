@@ -223,9 +223,8 @@ export function recommendFor(db: Db, params: RecommendForParams): RecommendForRe
   const spec: ModelSpec = als ? { algo: 'als', ...als, seed } : { algo: 'item-knn', neighbours };
   const served = servingModel(db, spec);
   const { rec, fromCache } = served;
-  const log = { userIds: served.userIds, itemIds: served.itemIds };
   const product = db.prepare('SELECT sku, title FROM products WHERE id = ?');
-  const describe = (item: number) => product.get(log.itemIds[item]!) as { sku: string; title: string | null };
+  const describe = (item: number) => product.get(served.itemIds[item]!) as { sku: string; title: string | null };
   const label = (item: number) => {
     const d = describe(item);
     return d.title ?? d.sku;
@@ -239,10 +238,18 @@ export function recommendFor(db: Db, params: RecommendForParams): RecommendForRe
     if (which < 0) {
       throw new UserError(`no customers in segment "${params.segment}" (segments: ${seg.names.join(', ')})`);
     }
-    const members = new Set<number>();
-    for (let c = 0; c < seg.customerIds.length; c++) if (seg.segment[c] === which) members.add(seg.customerIds[c]!);
-    const segmentOf = Int32Array.from(log.userIds, (id) => (members.has(id) ? 0 : -1));
-    const list = rec.bySegment(segmentOf, 1, params.n)[0] ?? [];
+    // Members marked in an array over customer ids (ascending, so the last is the largest): a million lookups in a
+    // Set took a quarter of a second. Only needed when the segment's scores are not stored yet.
+    const segmentOf = () => {
+      const { customerIds } = seg;
+      const member = new Uint8Array((customerIds[customerIds.length - 1] ?? -1) + 1);
+      for (let c = 0; c < customerIds.length; c++) if (seg.segment[c] === which) member[customerIds[c]!] = 1;
+      const { userIds } = served;
+      const out = new Int32Array(userIds.length);
+      for (let u = 0; u < userIds.length; u++) out[u] = member[userIds[u]!] === 1 ? 0 : -1;
+      return out;
+    };
+    const list = served.segmentList(params.segment, segmentOf, params.n);
     return {
       coldStart: false,
       fromCache,
@@ -260,8 +267,9 @@ export function recommendFor(db: Db, params: RecommendForParams): RecommendForRe
     const id = db.prepare('SELECT id FROM customers WHERE external_id = ?').pluck().get(params.customer) as
       number | undefined;
     if (id === undefined) throw new UserError(`no customer "${params.customer}"`);
-    const u = log.userIds.indexOf(id);
-    const recs = rec.forUser(u, params.n);
+    // One customer's row of the stored matrix, not every customer's (model-store.ts).
+    const one = served.forCustomer(served.userIds.indexOf(id));
+    const recs = one.rec.forUser(one.u, params.n);
     return {
       coldStart: recs.every((r) => r.source === 'popular'),
       fromCache,
@@ -276,7 +284,7 @@ export function recommendFor(db: Db, params: RecommendForParams): RecommendForRe
 
   const pid = db.prepare('SELECT id FROM products WHERE sku = ?').pluck().get(params.alsoBought) as number | undefined;
   if (pid === undefined) throw new UserError(`no product with SKU "${params.alsoBought}"`);
-  const item = log.itemIds.indexOf(pid);
+  const item = served.itemIds.indexOf(pid);
   if (rec instanceof AlsRecommender) {
     const similar = rec.similarItems(item, params.n);
     if (similar.length > 0) {

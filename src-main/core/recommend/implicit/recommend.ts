@@ -5,10 +5,10 @@
  * model cannot place (no purchases, or too few neighbours to fill the list).
  */
 import type { UserItemMatrix } from './interactions.ts';
-import { ItemScorer, TopK } from './item-knn.ts';
+import { ItemScorer } from './item-knn.ts';
 import type { ItemKnnModel } from './item-knn.ts';
 import type { Popularity } from './popularity.ts';
-import { PopularityServing, type Recommendation } from './serving.ts';
+import { PopularityServing, topOfSegmentScores, type Recommendation } from './serving.ts';
 
 export type { Recommendation } from './serving.ts';
 
@@ -76,6 +76,11 @@ export class ImplicitRecommender extends PopularityServing {
    * segmentOf[u] in 0..nSegments-1, or -1 for none.
    */
   bySegment(segmentOf: Int32Array, nSegments: number, n: number): { item: number; score: number }[][] {
+    return topOfSegmentScores(this.segmentScores(segmentOf, nSegments), nSegments, this.matrix.nItems, n);
+  }
+
+  /** bySegment's scores before the top n: nSegments rows of nItems, NaN where an item is no candidate (sum 0). */
+  segmentScores(segmentOf: Int32Array, nSegments: number): Float64Array {
     const { nUsers, nItems, byUser } = this.matrix;
     if (segmentOf.length !== nUsers) throw new RangeError('segmentOf must have one entry per user');
     const sums = new Float64Array(nSegments * nItems);
@@ -91,14 +96,7 @@ export class ImplicitRecommender extends PopularityServing {
       }
     }
     sc.reset();
-    const top = new TopK(n);
-    const out: { item: number; score: number }[][] = [];
-    for (let s = 0; s < nSegments; s++) {
-      top.clear();
-      const row = s * nItems;
-      for (let i = 0; i < nItems; i++) if (sums[row + i]! > 0) top.push(i, sums[row + i]!);
-      out.push(top.sorted().map(({ id, score }) => ({ item: id, score })));
-    }
-    return out;
+    for (let k = 0; k < sums.length; k++) if (!(sums[k]! > 0)) sums[k] = NaN;
+    return sums;
   }
 }

@@ -61,3 +61,24 @@ export abstract class PopularityServing {
     return out;
   }
 }
+
+/**
+ * The top n of each segment's row of scores (nSegments rows of nItems; NaN = not a candidate), best first, ties to
+ * the lower item. Kept apart from the scoring so a stored row of scores answers any n exactly as a fresh one.
+ */
+export function topOfSegmentScores(
+  scores: Float64Array,
+  nSegments: number,
+  nItems: number,
+  n: number,
+): { item: number; score: number }[][] {
+  const top = new TopK(n);
+  const out: { item: number; score: number }[][] = [];
+  for (let s = 0; s < nSegments; s++) {
+    top.clear();
+    const row = s * nItems;
+    for (let i = 0; i < nItems; i++) if (!Number.isNaN(scores[row + i]!)) top.push(i, scores[row + i]!);
+    out.push(top.sorted().map(({ id, score }) => ({ item: id, score })));
+  }
+  return out;
+}

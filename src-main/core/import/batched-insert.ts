@@ -12,7 +12,7 @@ const ROWS_PER_STATEMENT = 128;
 
 export class BatchedInsert {
   /** Statements for 128, 64, …, 1 rows: a flush's remainder takes at most one of each. */
-  private readonly statements: { rows: number; statement: Statement }[] = [];
+  private readonly statements: { rows: number; statement: Statement; args: unknown[] }[] = [];
   private readonly width: number;
   private readonly returns: boolean;
   private readonly values: unknown[] = [];
@@ -25,9 +25,10 @@ export class BatchedInsert {
   constructor(db: Db, head: string, row: string, tail = '') {
     for (let rows = ROWS_PER_STATEMENT; rows >= 1; rows >>= 1) {
       const sql = `${head} VALUES ${Array.from({ length: rows }, () => row).join(', ')} ${tail}`;
-      this.statements.push({ rows, statement: db.prepare(sql) });
+      this.statements.push({ rows, statement: db.prepare(sql), args: [] });
     }
     this.width = row.split('?').length - 1;
+    for (const s of this.statements) s.args = new Array<unknown>(s.rows * this.width);
     this.returns = this.statements[0]!.statement.reader;
   }
 
@@ -43,6 +44,21 @@ export class BatchedInsert {
   push(...row: unknown[]): void {
     for (const v of row) this.values.push(v);
     if (!this.returns && this.values.length >= ROWS_PER_STATEMENT * this.width) this.flush();
+  }
+
+  /**
+   * Writes `count` rows now, nothing queued: `fill(args, at, row)` puts row
+   * `row`'s values at `args[at…]`. Each statement size has its own argument
+   * array, refilled in place — no per-row arrays or copies on the hot path.
+   */
+  write(count: number, fill: (args: unknown[], at: number, row: number) => void): void {
+    let row = 0;
+    for (const { rows, statement, args } of this.statements) {
+      for (; row + rows <= count; row += rows) {
+        for (let r = 0; r < rows; r++) fill(args, r * this.width, row + r);
+        statement.run(args);
+      }
+    }
   }
 
   /** Writes the queued rows in order; returns what RETURNING gave (empty without RETURNING). */

@@ -4,6 +4,7 @@
  * pile the file up in memory while SQLite writes.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lineTransferables } from './line-prep.ts';
 import { transferables } from './row-columns.ts';
 import { readRows, type RowStageSetup } from './rows.ts';
 
@@ -30,7 +31,9 @@ const post = (m: FromReader, transfer: ArrayBuffer[] = []) => port.postMessage(m
 
 try {
   for await (const batch of readRows(workerData as RowStageSetup, () => stopped)) {
-    post({ type: 'batch', batch }, [...transferables(batch.columns), batch.lines.buffer as ArrayBuffer]);
+    const moved = [...transferables(batch.columns), batch.lines.buffer as ArrayBuffer];
+    if (batch.prepared) moved.push(...lineTransferables(batch.prepared));
+    post({ type: 'batch', batch }, moved);
     ahead++;
     while (ahead >= MAX_AHEAD && !stopped) await new Promise<void>((r) => (wake = r));
     if (stopped) break;

@@ -12,6 +12,7 @@ import { headerFromColumns } from './plan.ts';
 import { createPseudonymizer } from './pseudonymize.ts';
 import { openSource } from './source/index.ts';
 import { encodeColumn, type EncodedColumn } from './row-columns.ts';
+import { LinePrep, type PreparedLines } from './line-prep.ts';
 import { ImportError, type FileFormat, type RawRecord, type RecordSource } from './types.ts';
 import type { Value } from './writers.ts';
 
@@ -50,6 +51,8 @@ export interface RowBatch {
   /** Line of each good row. */
   lines: Float64Array;
   rejects: RowReject[];
+  /** Order lines come ready for the writer instead of as columns (see line-prep.ts). */
+  prepared?: PreparedLines;
 }
 
 interface Column {
@@ -153,12 +156,15 @@ export async function* readRows(
     }
     const width = header.length;
     let columns: Column[] = [];
+    let prep: LinePrep | null = null;
     const row: Partial<Record<FieldName, Value>> = {};
     for await (const item of withSample(source, SAMPLE_ROWS)) {
       if ('sample' in item) {
         columns = buildColumns(setup, header, item.sample, convertOptions);
+        if (setup.kind === 'order-lines') prep = new LinePrep(columns.map((c) => c.field));
         continue;
       }
+      prep?.start(item.batch.length);
       const values: Value[][] = columns.map(() => []);
       const lines: number[] = [];
       const rejects: RowReject[] = [];
@@ -198,16 +204,31 @@ export async function* readRows(
           reject(record, columnOf(setup.mapping, missing[0]!), `missing ${missing.join(' or ')}`);
           continue;
         }
-        for (let i = 0; i < columns.length; i++) values[i]!.push(row[columns[i]!.field] ?? null);
+        if (prep) {
+          const problem = prep.add(row);
+          if (problem) {
+            // As the writer reported such lines: the converted values, in field order.
+            const raw = columns.map((c) => String(row[c.field] ?? '')).join(',');
+            rejects.push({
+              at: lines.length,
+              line: record.line,
+              column: columnOf(setup.mapping, problem.field),
+              reason: problem.reason,
+              raw,
+            });
+            continue;
+          }
+        } else for (let i = 0; i < columns.length; i++) values[i]!.push(row[columns[i]!.field] ?? null);
         lines.push(record.line);
       }
       yield {
         records: item.batch.length,
         bytesRead: source.bytesRead(),
         fields: columns.map((c) => c.field),
-        columns: values.map(encodeColumn),
+        columns: prep ? [] : values.map(encodeColumn),
         lines: Float64Array.from(lines),
         rejects,
+        ...(prep ? { prepared: prep.take() } : {}),
       };
       if (isCancelled()) return;
     }

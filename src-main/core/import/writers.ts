@@ -7,6 +7,7 @@
 import type { Db } from '../db/workspace.ts';
 import { BatchedInsert } from './batched-insert.ts';
 import type { FieldName, ImportKind } from './fields.ts';
+import type { PreparedLines } from './line-prep.ts';
 
 export type Value = number | string | null;
 /** A converted row: field → value (null when missing). */
@@ -24,6 +25,8 @@ export class RowReject extends Error {
 export interface Writer {
   /** Takes one row; may queue it until the next flush (a RowReject is thrown at once, never later). */
   write(row: Row): void;
+  /** Takes a batch of prepared order lines (line-prep.ts), written at once. */
+  writePrepared?(lines: PreparedLines): void;
   /** Writes what write() queued; the importer calls it after every batch. */
   flush?(): void;
   /** Post-processing after the last row; returns rows touched per table. */
@@ -53,7 +56,6 @@ class KeyCache<V> {
 
 const str = (v: Value | undefined): string | null => (v === null || v === undefined ? null : String(v));
 const num = (v: Value | undefined): number | null => (typeof v === 'number' ? v : null);
-const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /** Customers, products and orders by natural key, created or merged on first sight in this run. */
 class Entities {
@@ -124,6 +126,13 @@ class Entities {
     if (sku === null) return null;
     const cached = this.products.get(sku);
     if (cached !== undefined) return cached;
+    const id = this.storeProduct(sku, row);
+    this.products.set(sku, id);
+    return id;
+  }
+
+  /** Upserts a product without the cache (order lines keep their own slot → id table: see line-prep.ts). */
+  storeProduct(sku: string, row: Row): number {
     const { id } = this.upsertProduct.get({
       sku,
       title: str(row.title),
@@ -133,7 +142,6 @@ class Entities {
       stock: num(row.stock),
       run: this.runId,
     }) as { id: number };
-    this.products.set(sku, id);
     return id;
   }
 }
@@ -163,22 +171,20 @@ function orderUpsert(db: Db) {
   );
 }
 
-/** A return document: a 'C' invoice (C + digits, as in UCI Online Retail) or a negative line. */
-const cancelInvoice = /^C\d/i;
-
 /**
- * Order lines. The natural key of a line is (order, product, unit price): a
- * repeated key is the same line exported twice and is kept once — unless the
- * file numbers its lines (Olist's order_item_id), in which case differently
- * numbered lines of one product are separate units and add up.
+ * Order lines, prepared on the reading side (line-prep.ts: the quantity and
+ * price rules, returns, order keys, numbered lines). The natural key of a
+ * line is (order, product, unit price): a repeated key is the same line
+ * exported twice and is kept once — unless the file numbers its lines
+ * (Olist's order_item_id), in which case differently numbered lines of one
+ * product are separate units and add up.
  *
- * Orders and lines are queued and written many rows per statement at each
- * flush (see batched-insert.ts); a line waits for its order's id, so the
- * orders of a flush go first.
+ * Per batch: new products and customers are upserted, new orders inserted
+ * many per statement (see batched-insert.ts), then the lines, whose orders
+ * and products arrive as slots that index this writer's slot → id tables.
  */
 function orderLinesWriter(db: Db, runId: number, mapped: ReadonlySet<FieldName>): Writer {
   const entities = new Entities(db, runId);
-  const orders = new KeyCache<number>(50_000);
   const upsertOrder = orderUpsert(db);
   // New orders in bulk; one that already exists is left alone here and upserted on its own below.
   const insertOrders = new BatchedInsert(
@@ -189,139 +195,107 @@ function orderLinesWriter(db: Db, runId: number, mapped: ReadonlySet<FieldName>)
     'ON CONFLICT(external_id) DO NOTHING RETURNING id, external_id',
   );
   const itemHead = 'INSERT INTO order_items(order_id, product_id, quantity, unit_price, import_run_id)';
+  // The run id is a literal: one value fewer to bind on every line.
+  const itemRow = `(?, ?, ?, ?, ${Math.trunc(runId)})`;
   const itemTail = (quantity: string) =>
     `ON CONFLICT(order_id, product_id, unit_price) DO UPDATE SET
        quantity = ${quantity}, import_run_id = excluded.import_run_id`;
-  const replaceItems = new BatchedInsert(db, itemHead, '(?, ?, ?, ?, ?)', itemTail('excluded.quantity'));
+  const replaceItems = new BatchedInsert(db, itemHead, itemRow, itemTail('excluded.quantity'));
   const addItems = new BatchedInsert(
     db,
     itemHead,
-    '(?, ?, ?, ?, ?)',
+    itemRow,
     itemTail(
       'CASE WHEN import_run_id = excluded.import_run_id THEN quantity + excluded.quantity ELSE excluded.quantity END',
     ),
   );
-  const numbered = mapped.has('line_no');
-  // Line numbers seen in the current order (exports list an order's lines together).
-  let linesOf = '';
-  const lineNos = new Set<string>();
-  // Queued until the next flush: orders first seen since the last flush (by key), and lines.
-  const newOrders = new Map<string, OrderParams>();
-  const lines: PendingLine[] = [];
-
+  // Paid amount = sum of the lines less the order's discount, for the orders of each batch, as their lines land:
+  // done here rather than once at the end, this thread's work overlaps the reading of the next batches. An order
+  // whose lines span batches is summed again with each; the last sum has all its lines.
+  const updateAmounts = mapped.has('amount')
+    ? null
+    : db.prepare(
+        `UPDATE orders SET amount = ROUND(IFNULL((SELECT SUM(quantity * unit_price) FROM order_items
+                                                  WHERE order_id = orders.id), 0) - discount, 2)
+         WHERE id IN (SELECT value FROM json_each(?))`,
+      );
+  // Slot → id (see line-prep.ts); 0 = none.
+  let orderIds: number[] = [];
+  let productIds: number[] = [];
   const ids = new Map<string, number>();
-  function flush(): void {
-    if (newOrders.size > 0) {
-      for (const params of newOrders.values()) {
-        insertOrders.push(
-          params.external_id,
-          params.customer_id,
-          params.placed_at,
-          params.status,
-          params.amount,
-          params.discount,
-          params.coupon,
-          params.channel,
-          params.country,
-          params.item_count,
-          params.run,
-        );
-      }
-      for (const r of insertOrders.flush() as { id: number; external_id: string }[]) ids.set(r.external_id, r.id);
-      for (const [key, params] of newOrders) {
-        if (!ids.has(key)) ids.set(key, (upsertOrder.get(params) as { id: number }).id);
-        orders.set(key, ids.get(key)!);
-      }
+
+  function writeOrders(p: PreparedLines): void {
+    if (p.newOrders.length === 0) return;
+    const params: OrderParams[] = p.newOrders.map((o) => ({
+      external_id: o.key,
+      customer_id: entities.customer(o.customer),
+      placed_at: o.placedAt,
+      status: o.status,
+      amount: o.amount,
+      discount: o.discount,
+      coupon: o.coupon,
+      channel: o.channel,
+      country: o.country,
+      item_count: null,
+      run: runId,
+    }));
+    for (const o of params) {
+      insertOrders.push(
+        o.external_id,
+        o.customer_id,
+        o.placed_at,
+        o.status,
+        o.amount,
+        o.discount,
+        o.coupon,
+        o.channel,
+        o.country,
+        o.item_count,
+        o.run,
+      );
     }
-    let last: BatchedInsert | null = null;
-    for (const line of lines) {
-      const target = line.add ? addItems : replaceItems;
-      if (last !== null && last !== target) last.flush();
-      last = target;
-      const orderId = typeof line.order === 'number' ? line.order : ids.get(line.order);
-      target.push(orderId, line.product, line.quantity, line.unitPrice, runId);
-    }
-    last?.flush();
+    for (const r of insertOrders.flush() as { id: number; external_id: string }[]) ids.set(r.external_id, r.id);
+    p.newOrders.forEach((o, i) => {
+      orderIds[o.slot] = ids.get(o.key) ?? (upsertOrder.get(params[i]) as { id: number }).id;
+    });
     ids.clear();
-    newOrders.clear();
-    lines.length = 0;
   }
 
   return {
-    write(row) {
-      let quantity = num(row.quantity);
-      let unitPrice = num(row.unit_price);
-      const lineAmount = num(row.line_amount);
-      if (quantity === null) quantity = lineAmount !== null && lineAmount < 0 ? -1 : 1;
-      if (quantity === 0) throw new RowReject('quantity', 'quantity is 0');
-      if (unitPrice === null) {
-        if (lineAmount === null) throw new RowReject('unit_price', 'missing unit price and line amount');
-        unitPrice = Math.abs(lineAmount / quantity);
-      }
-      if (unitPrice < 0) throw new RowReject('unit_price', `negative unit price ${unitPrice}`);
-      const id = String(row.order_id);
-      const statusField = (row.status as string | null | undefined) ?? null;
-      const cInvoice = cancelInvoice.test(id);
-      const negative = quantity < 0 || (lineAmount !== null && lineAmount < 0);
-      let status = statusField;
-      let key = id;
-      if (cInvoice || negative) {
-        status = 'returned';
-        // A negative line inside a sales invoice becomes its own return document.
-        if (!cInvoice && statusField !== 'returned') key = `${id}-R`;
-      }
-      let order: number | string | undefined = orders.get(key);
-      if (order === undefined) {
-        order = key;
-        if (!newOrders.has(key)) {
-          if (row.date === null || row.date === undefined) throw new RowReject('date', `missing date for order ${id}`);
-          newOrders.set(key, {
-            external_id: key,
-            customer_id: entities.customer(row),
-            placed_at: row.date,
-            status,
-            amount: num(row.amount),
-            discount: num(row.discount),
-            coupon: str(row.coupon),
-            channel: str(row.channel),
-            country: str(row.country),
-            item_count: null,
-            run: runId,
-          });
-        }
-      }
-      let add = false;
-      if (numbered) {
-        if (linesOf !== key) {
-          linesOf = key;
-          lineNos.clear();
-        }
-        const lineNo = str(row.line_no) ?? '';
-        if (!lineNos.has(lineNo)) {
-          lineNos.add(lineNo);
-          add = lineNos.size > 1;
-        }
-      }
-      lines.push({
-        order,
-        product: entities.product(row),
-        quantity: Math.abs(quantity),
-        unitPrice: round2(unitPrice),
-        add,
-      });
-      if (lines.length >= 8192) flush();
+    write() {
+      throw new Error('order lines are written prepared (writePrepared)');
     },
-    flush,
-    finish() {
-      flush();
-      if (!mapped.has('amount')) {
-        // Paid amount = sum of the lines less the order's discount, for every order this run touched.
-        db.prepare(
-          `UPDATE orders SET amount = ROUND(IFNULL((SELECT SUM(quantity * unit_price) FROM order_items
-                                                    WHERE order_id = orders.id), 0) - discount, 2)
-           WHERE import_run_id = ?`,
-        ).run(runId);
+    writePrepared(p) {
+      if (p.resetOrders) orderIds = [];
+      if (p.resetProducts) productIds = [];
+      for (const { slot, sku, row } of p.newProducts) productIds[slot] = entities.storeProduct(sku, row);
+      writeOrders(p);
+      const { orders, products, quantities, unitPrices, adds } = p;
+      const fill = (args: unknown[], at: number, line: number) => {
+        args[at] = orderIds[orders[line]!];
+        const product = products[line]!;
+        args[at + 1] = product < 0 ? null : productIds[product];
+        args[at + 2] = quantities[line];
+        args[at + 3] = unitPrices[line];
+      };
+      // Runs of lines that replace or add (numbered files), in file order.
+      for (let from = 0; from < p.count;) {
+        const add = adds[from]!;
+        let to = from + 1;
+        while (to < p.count && adds[to] === add) to++;
+        const offset = from;
+        (add ? addItems : replaceItems).write(to - from, (args, at, line) => fill(args, at, offset + line));
+        from = to;
       }
+      if (updateAmounts) {
+        const touchedOrders: number[] = [];
+        for (let i = 0, last = -1; i < p.count; i++) {
+          if (orders[i] !== last) touchedOrders.push(orderIds[(last = orders[i]!)]!);
+        }
+        updateAmounts.run(JSON.stringify(touchedOrders));
+      }
+    },
+    finish() {
       return touched(db, runId, ['customers', 'products', 'orders', 'order_items']);
     },
   };
@@ -339,15 +313,6 @@ interface OrderParams {
   country: string | null;
   item_count: number | null;
   run: number;
-}
-
-/** A line waiting for the flush: its order by id, or by key while the order is queued too. */
-interface PendingLine {
-  order: number | string;
-  product: number | null;
-  quantity: number;
-  unitPrice: number;
-  add: boolean;
 }
 
 function ordersWriter(db: Db, runId: number, occurrenceCache: number): Writer {

@@ -172,7 +172,7 @@ export function gatherReportData(db: Db, options: GatherOptions): ReportData {
   let segmentLists: SegmentList[] | null = null;
   if (want.has('recommendations') && rfm) {
     step('recommendations per segment');
-    segmentLists = segmentRecommendations(db, rfm.result, 10);
+    segmentLists = segmentRecommendations(db, rfm.result, 10, rfm.runId);
   }
   const runOf = <T>(section: ReportSection, kind: string) => (want.has(section) ? latestRun<T>(db, kind) : null);
   return {

@@ -10,7 +10,8 @@ import type { Db } from '../../db/workspace.ts';
 import { UserError, type JobContext } from '../../jobs/context.ts';
 import { computeRfm } from '../rfm.ts';
 import { failRun, finishRun, startRun } from '../run-record.ts';
-import { normCdf, upliftBySegment, type Uplift } from './uplift.ts';
+import { indexOfSorted } from '../../util/sorted-ids.ts';
+import { normCdf, tally, upliftOfTallies, type Tallies, type Uplift } from './uplift.ts';
 
 export interface CampaignParams {
   /** Campaign external id (default: the latest by start time). */
@@ -57,6 +58,39 @@ function zTwoSided(alpha: number): number {
   return (lo + hi) / 2;
 }
 
+/**
+ * Each customer's RFM segment as of a day, kept as sorted ids and segment numbers (5 bytes a customer) rather than
+ * computeRfm's object per customer; customers without a sale in the window get 'No purchase in the last year'.
+ */
+function rfmSegmentLookup(db: Db, asOf: string): (customerId: number) => string {
+  let ids: Int32Array;
+  let codes: Uint8Array;
+  const names: string[] = [];
+  {
+    const customers = computeRfm(db, { asOf }).customers;
+    const index = new Map<string, number>();
+    ids = new Int32Array(customers.length);
+    codes = new Uint8Array(customers.length);
+    const order = Int32Array.from({ length: customers.length }, (_, i) => i).sort(
+      (a, b) => customers[a]!.customerId - customers[b]!.customerId,
+    );
+    order.forEach((i, r) => {
+      const c = customers[i]!;
+      let s = index.get(c.segment);
+      if (s === undefined) {
+        index.set(c.segment, (s = names.length));
+        names.push(c.segment);
+      }
+      ids[r] = c.customerId;
+      codes[r] = s;
+    });
+  }
+  return (id) => {
+    const at = indexOfSorted(ids, id);
+    return at >= 0 ? names[codes[at]!]! : 'No purchase in the last year';
+  };
+}
+
 export async function runCampaign(db: Db, params: CampaignParams, ctx: JobContext): Promise<CampaignResult> {
   const runId = startRun(db, 'campaign', params);
   try {
@@ -74,15 +108,17 @@ export async function runCampaign(db: Db, params: CampaignParams, ctx: JobContex
     ) as { id: number; external_id: string; name: string | null; started_at: number | null } | undefined;
     if (!camp)
       throw new UserError(params.campaign ? `no campaign "${params.campaign}"` : 'no campaigns in this workspace');
-    const contacts = db
+    // Contacts are read row by row and tallied per segment as they come: nothing per contact is kept beyond the
+    // customer → segment lookup (typed arrays).
+    const sends = db
       .prepare(
-        `SELECT cc.customer_id, c.external_id, cc.arm, cc.responded, cc.sent_at FROM campaign_contacts cc
+        `SELECT COUNT(*), SUM(arm = 'treatment'), MIN(sent_at) FROM campaign_contacts cc
          JOIN customers c ON c.id = cc.customer_id WHERE cc.campaign_id = ?`,
       )
       .raw()
-      .all(camp.id) as [number, string, 'treatment' | 'control', number, number | null][];
-    const nT = contacts.filter((c) => c[2] === 'treatment').length;
-    if (nT === 0 || nT === contacts.length) {
+      .get(camp.id) as [number, number | null, number | null];
+    const [nContacts, nT] = [sends[0], sends[1] ?? 0];
+    if (nT === 0 || nT === nContacts) {
       throw new UserError(`campaign ${camp.external_id} needs contacts in both a treatment and a control arm`);
     }
     let seg: (customerId: number, externalId: string) => string;
@@ -91,19 +127,31 @@ export async function runCampaign(db: Db, params: CampaignParams, ctx: JobContex
       const map = params.segments;
       seg = (_id, ext) => map[ext] ?? '(unmapped)';
     } else {
-      const sends = contacts.map((c) => c[4]).filter((t): t is number => t !== null);
-      const first = sends.length ? sends.reduce((a, b) => Math.min(a, b)) : camp.started_at;
+      const first = sends[2] ?? camp.started_at;
       if (first === null) throw new UserError('the campaign has no send time: give a segment map instead');
       rfmAsOf = isoDay(first - DAY);
-      const rfm = new Map(computeRfm(db, { asOf: rfmAsOf }).customers.map((c) => [c.customerId, c.segment]));
-      seg = (id) => rfm.get(id) ?? 'No purchase in the last year';
+      seg = rfmSegmentLookup(db, rfmAsOf);
     }
     ctx.throwIfCancelled();
     ctx.progress(1, 2, 'estimating uplift');
-    const rows = contacts.map((c) => ({ segment: seg(c[0], c[1]), arm: c[2], responded: c[3] === 1 }));
-    const all = upliftBySegment(rows.map((r) => ({ ...r, segment: 'all' })))[0]!;
-    const { segment: _all, ...overall } = all;
-    const per = upliftBySegment(rows);
+    const acc: Tallies = new Map();
+    const all: [number, number, number, number] = [0, 0, 0, 0];
+    const contacts = db
+      .prepare(
+        `SELECT cc.customer_id, c.external_id, cc.arm, cc.responded FROM campaign_contacts cc
+         JOIN customers c ON c.id = cc.customer_id WHERE cc.campaign_id = ?`,
+      )
+      .raw()
+      .iterate(camp.id) as IterableIterator<[number, string, 'treatment' | 'control', number]>;
+    for (const [id, ext, armName, responded] of contacts) {
+      const treated = armName === 'treatment';
+      tally(acc, seg(id, ext), treated, responded === 1);
+      const k = treated ? 0 : 2;
+      all[k]!++;
+      if (responded === 1) all[k + 1]!++;
+    }
+    const { segment: _all, ...overall } = upliftOfTallies(new Map([['all', all]]))[0]!;
+    const per = upliftOfTallies(acc);
     const zAdj = zTwoSided(0.05 / per.length);
     const bySegment = per.map((s): SegmentUplift => ({
       ...s,

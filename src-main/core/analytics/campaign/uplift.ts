@@ -55,17 +55,28 @@ export function uplift(nT: number, rT: number, nC: number, rC: number): Uplift {
   };
 }
 
-/** Tallies (segment, arm, responded) rows into per-segment uplifts, largest group first. */
-export function upliftBySegment(rows: Iterable<{ segment: string; arm: 'treatment' | 'control'; responded: boolean }>) {
-  const acc = new Map<string, [number, number, number, number]>();
-  for (const r of rows) {
-    let a = acc.get(r.segment);
-    if (!a) acc.set(r.segment, (a = [0, 0, 0, 0]));
-    const k = r.arm === 'treatment' ? 0 : 2;
-    a[k]!++;
-    if (r.responded) a[k + 1]!++;
-  }
+/** Per segment: [treated, treated responders, controls, control responders]. */
+export type Tallies = Map<string, [number, number, number, number]>;
+
+/** Adds one contact to its segment's tally. */
+export function tally(acc: Tallies, segment: string, treated: boolean, responded: boolean): void {
+  let a = acc.get(segment);
+  if (!a) acc.set(segment, (a = [0, 0, 0, 0]));
+  const k = treated ? 0 : 2;
+  a[k]!++;
+  if (responded) a[k + 1]!++;
+}
+
+/** Per-segment uplifts from tallies, largest group first. */
+export function upliftOfTallies(acc: Tallies) {
   return [...acc]
     .map(([segment, [nT, rT, nC, rC]]) => ({ segment, ...uplift(nT, rT, nC, rC) }))
     .sort((x, y) => y.treatment.n + y.control.n - (x.treatment.n + x.control.n) || (x.segment < y.segment ? -1 : 1));
+}
+
+/** Tallies (segment, arm, responded) rows into per-segment uplifts, largest group first. */
+export function upliftBySegment(rows: Iterable<{ segment: string; arm: 'treatment' | 'control'; responded: boolean }>) {
+  const acc: Tallies = new Map();
+  for (const r of rows) tally(acc, r.segment, r.arm === 'treatment', r.responded);
+  return upliftOfTallies(acc);
 }

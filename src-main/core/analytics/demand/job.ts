@@ -62,6 +62,59 @@ function whole(v: number | undefined, dflt: number, lo: number, hi: number, name
   return x;
 }
 
+/** Units per (product, Monday week) and the first and last sale day, in typed columns. */
+export interface WeeklyUnits {
+  rows: number;
+  product: Int32Array;
+  week: Int32Array;
+  units: Float64Array;
+  firstDay: number;
+  lastDay: number;
+}
+
+/**
+ * Units sold per product and week, summed while the order lines stream past (`.iterate()`), so a shop's twenty
+ * million lines are never held: what stays is one sum per product and week (a thousand products over two years:
+ * ~100,000). SQLite's own GROUP BY sorted all the lines through temporary files first (3.6 times slower at 1M
+ * customers). Lines are summed in the order the query gives them, as the whole-list version did.
+ */
+export function weeklyUnits(db: Db): WeeklyUnits {
+  const lines = db
+    .prepare(
+      `SELECT oi.product_id, o.placed_at, oi.quantity FROM order_items oi JOIN orders o ON o.id = oi.order_id
+       WHERE o.status IN ('completed', 'pending')`,
+    )
+    .raw()
+    .iterate() as IterableIterator<[number, number, number]>;
+  const sums = new Map<number, Map<number, number>>();
+  let firstDay = Infinity;
+  let lastDay = -Infinity;
+  for (const [pid, at, q] of lines) {
+    const day = Math.floor(at / DAY);
+    if (day < firstDay) firstDay = day;
+    if (day > lastDay) lastDay = day;
+    let byWeek = sums.get(pid);
+    if (!byWeek) sums.set(pid, (byWeek = new Map()));
+    const w = weekOf(day);
+    byWeek.set(w, (byWeek.get(w) ?? 0) + q);
+  }
+  let rows = 0;
+  for (const byWeek of sums.values()) rows += byWeek.size;
+  const product = new Int32Array(rows);
+  const week = new Int32Array(rows);
+  const units = new Float64Array(rows);
+  let r = 0;
+  // Products in the order their first line came (the series' order, as before), weeks in order.
+  for (const [pid, byWeek] of sums) {
+    for (const w of [...byWeek.keys()].sort((a, b) => a - b)) {
+      product[r] = pid;
+      week[r] = w;
+      units[r++] = byWeek.get(w)!;
+    }
+  }
+  return { rows, product, week, units, firstDay, lastDay };
+}
+
 export async function runDemand(db: Db, params: DemandParams, ctx: JobContext): Promise<DemandResult> {
   if (params.level !== 'category' && params.level !== 'product')
     throw new UserError('level must be category or product');
@@ -72,24 +125,11 @@ export async function runDemand(db: Db, params: DemandParams, ctx: JobContext): 
   const runId = startRun(db, 'demand', params);
   try {
     ctx.progress(0, 3, 'weekly units');
-    const lines = db
-      .prepare(
-        `SELECT oi.product_id, o.placed_at, oi.quantity FROM order_items oi JOIN orders o ON o.id = oi.order_id
-         WHERE o.status IN ('completed', 'pending')`,
-      )
-      .raw()
-      .all() as [number, number, number][];
-    if (lines.length === 0) throw new UserError('no sales order lines');
-    let firstDay = Infinity;
-    let lastDay = -Infinity;
-    for (const l of lines) {
-      const d = Math.floor(l[1] / DAY);
-      if (d < firstDay) firstDay = d;
-      if (d > lastDay) lastDay = d;
-    }
+    const weekly = weeklyUnits(db);
+    if (weekly.rows === 0) throw new UserError('no sales order lines');
     // Complete weeks only: a partial first or last week would look like a dip.
-    const w0 = weekOf(firstDay + 6);
-    const w1 = weekOf(lastDay + 1) - 1;
+    const w0 = weekOf(weekly.firstDay + 6);
+    const w1 = weekOf(weekly.lastDay + 1) - 1;
     const n = w1 - w0 + 1;
     if (n < holdoutWeeks + 8)
       throw new UserError(`only ${Math.max(0, n)} complete weeks of sales: need ${holdoutWeeks + 8}`);
@@ -103,9 +143,11 @@ export async function runDemand(db: Db, params: DemandParams, ctx: JobContext): 
     const byId = new Map(products.map((p) => [p.id, p]));
     const productSeries = new Map<number, Float64Array>();
     const catSeries = new Map<string, Float64Array>();
-    for (const [pid, at, q] of lines) {
-      const w = weekOf(Math.floor(at / DAY)) - w0;
+    for (let r = 0; r < weekly.rows; r++) {
+      const pid = weekly.product[r]!;
+      const w = weekly.week[r]! - w0;
       if (w < 0 || w >= n) continue;
+      const q = weekly.units[r]!;
       let ps = productSeries.get(pid);
       if (!ps) productSeries.set(pid, (ps = new Float64Array(n)));
       ps[w]! += q;

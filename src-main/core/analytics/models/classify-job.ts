@@ -35,12 +35,15 @@ import { failRun, finishRun, startRun } from '../run-record.ts';
 import { classRules, type ClassRuleSet } from './class-rules.ts';
 import { DAY, isoOf, scoringDay } from './churn.ts';
 import {
+  allCustomerIds,
   CATEGORY_FEATURES,
   classifyFeatures,
-  DEFAULT_CATEGORY_FEATURES,
   columnLabels,
+  columnLabelsAt,
+  DEFAULT_CATEGORY_FEATURES,
   historyPreferredCategory,
-  preferredCategoryLabels,
+  preferredCategoryAt,
+  SCOPE_BLOCK,
   TARGET_COLUMNS,
   vocabularyAt,
   type ClassifyMatrix,
@@ -49,7 +52,18 @@ import {
   type Vocabulary,
 } from './classify-data.ts';
 import { permutationImportances, type FeatureGroup, type GroupImportance } from './importance.ts';
-import { LOGGED, POOL_ENOUGH } from './job.ts';
+import {
+  capRows,
+  chooseClasses,
+  encodePool,
+  featuresOfRows,
+  poolCutoffs,
+  pooledLabels,
+  singleWindow,
+  vocabularySample,
+  type LabelPool,
+} from './classify-sample.ts';
+import { LOGGED } from './job.ts';
 import { argmaxRows, fitMlp, mlpPredictProba, stratifiedHoldout } from './mlp.ts';
 import {
   fitOvrTrees,
@@ -153,8 +167,24 @@ export interface ClassifyResult {
   training: { epochs: number | null; stoppedEarly: boolean | null };
   /** Tree model: the final model's rules per class, raw units, largest support first; null for the others. */
   classRules: ClassRuleSet[] | null;
+  /**
+   * Labelled rows available for fitting, evaluating and refitting (`train`, `evaluation`, `refit`) before the caps:
+   * past a cap the model used a seeded stratified sample of that size (train.customers, evaluation.customers).
+   */
+  sampling: ClassifySampling & {
+    caps: { fit: number; evaluation: number };
+    seed: number;
+    /** Big shops: cities and categories ranked from a seeded sample of this many customers (null: everyone). */
+    vocabularyFromCustomers: number | null;
+  };
   scored: number;
   customers: ClassifiedCustomer[];
+}
+
+export interface ClassifySampling {
+  train: number;
+  evaluation: number;
+  refit: number;
 }
 
 const MODELS: readonly ClassifyModelKind[] = ['logistic', 'tree', 'mlp'];
@@ -249,18 +279,15 @@ interface Labelled {
 }
 
 /**
- * Rows a model is fitted or refitted on, and rows it is evaluated on, at most: past these, a stratified seeded sample.
- * Accuracy gains little beyond a hundred thousand rows of a dozen classes while time grows with every row (on a
- * 1,000,000-customer shop the job had not finished after 25 minutes); the result's sizes say how many were used.
+ * Rows a model is fitted or refitted on, and rows it is evaluated on, at most: past these, a stratified seeded sample
+ * drawn from the labels before any feature is read (classify-sample.ts). Accuracy gains little beyond a hundred
+ * thousand rows of a dozen classes while time grows with every row (on a 1,000,000-customer shop the job had not
+ * finished after 25 minutes); the result's sizes and `sampling` say how many were used.
  */
 const MAX_FIT_ROWS = 100_000;
 const MAX_EVAL_ROWS = 50_000;
 
-export function capRows(l: Labelled, k: number, max: number, seed: number): Labelled {
-  if (l.rows.length <= max) return l;
-  const keep = stratifiedHoldout(l.y, k, 1 - max / l.rows.length, seed).train.sort();
-  return { m: l.m, rows: keep.map((i) => l.rows[i]!), y: keep.map((i) => l.y[i]!) };
-}
+export { capRows };
 
 interface FittedModel {
   proba(Z: Float64Array, n: number): Float64Array;
@@ -302,82 +329,6 @@ function fitModel(
   return { proba: (M, m) => mlpPredictProba(fit.model, M, m), epochs: fit.epochs, stoppedEarly: fit.stoppedEarly };
 }
 
-/** Rows of several matrices with the same columns, one after another. */
-function stack(ms: ClassifyMatrix[]): ClassifyMatrix {
-  const first = ms[0]!;
-  const n = ms.reduce((a, m) => a + m.n, 0);
-  const X = new Float64Array(n * first.d);
-  const customerIds = new Int32Array(n);
-  const firstSaleDay = new Float64Array(n);
-  let at = 0;
-  for (const m of ms) {
-    X.set(m.X, at * first.d);
-    customerIds.set(m.customerIds, at);
-    firstSaleDay.set(m.firstSaleDay, at);
-    at += m.n;
-  }
-  return { ...first, customerIds, externalIds: ms.flatMap((m) => m.externalIds), firstSaleDay, X, n };
-}
-
-/**
- * Preferred category: the windows with cut-offs first, first − h, … (up to
- * `count`) stacked, each with its history before and its label in the h days
- * after its cut-off, while fewer than POOL_ENOUGH are labelled (pooling is
- * for small shops). An earlier window without labelled customers ends it.
- */
-function pooledWindows(
-  db: Db,
-  first: number,
-  h: number,
-  count: number,
-  vocab: Vocabulary,
-  perCategory: readonly CategoryFeature[],
-): { m: ClassifyMatrix; labels: (string | null)[]; cutoffs: string[] } {
-  const ms: ClassifyMatrix[] = [];
-  const labels: (string | null)[] = [];
-  const cutoffs: string[] = [];
-  let labelled = 0;
-  for (let k = 0; k < count && labelled < POOL_ENOUGH; k++) {
-    const cut = first - k * h;
-    const m = classifyFeatures(db, cut, vocab, 'preferred-category', perCategory);
-    const l = preferredCategoryLabels(db, m.customerIds, cut, h);
-    const have = l.reduce((a, x) => a + (x === null ? 0 : 1), 0);
-    if (k > 0 && have === 0) break;
-    ms.push(m);
-    for (const x of l) labels.push(x); // not push(...): a million arguments overflow the stack
-    cutoffs.push(isoOf(cut));
-    labelled += have;
-  }
-  return { m: stack(ms), labels, cutoffs };
-}
-
-/** Labels → class indices (classes with ≥ minSize training rows, most common first); rows of other classes dropped. */
-function encode(labels: (string | null)[], classes: string[]): { rows: Int32Array; y: Int32Array; dropped: number } {
-  const index = new Map(classes.map((c, i) => [c, i]));
-  const rows: number[] = [];
-  const y: number[] = [];
-  let dropped = 0;
-  labels.forEach((l, i) => {
-    if (l === null) return;
-    const c = index.get(l);
-    if (c === undefined) dropped++;
-    else {
-      rows.push(i);
-      y.push(c);
-    }
-  });
-  return { rows: Int32Array.from(rows), y: Int32Array.from(y), dropped };
-}
-
-function chooseClasses(labels: (string | null)[], minSize: number): string[] {
-  const count = new Map<string, number>();
-  for (const l of labels) if (l !== null) count.set(l, (count.get(l) ?? 0) + 1);
-  return [...count]
-    .filter(([, c]) => c >= minSize)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .map(([l]) => l);
-}
-
 /**
  * argmax of p(c | x) / π(c), π the training class shares: the Bayes decision
  * had every class been equally common (prior shift, no refit, no tuning).
@@ -387,6 +338,11 @@ function balancedDecision(P: Float64Array, n: number, y: Int32Array, k: number):
   for (const c of y) prior[c]! += 1 / y.length;
   const Q = Float64Array.from(P, (p, t) => p / Math.max(prior[t % k]!, 1e-12));
   return argmaxRows(Q, n, k);
+}
+
+/** The `top` most probable predictions, ties by customer id (the order of the full sort). */
+export function topCustomers(list: ClassifiedCustomer[], top: number): ClassifiedCustomer[] {
+  return list.sort((a, b) => b.probability - a.probability || a.customerId - b.customerId).slice(0, top);
 }
 
 const accuracyOf = (pred: ArrayLike<number>, y: ArrayLike<number>) => {
@@ -404,8 +360,24 @@ function latestSaleDay(db: Db): string {
   return isoOf(Math.floor(last / DAY));
 }
 
+/** Sizes a test can shrink to exercise, on a small shop, what only a big shop reaches. */
+export interface ClassifyLimits {
+  maxFitRows: number;
+  maxEvalRows: number;
+  /** Customers scored per block. */
+  scoreBlock: number;
+}
+
+const LIMITS: ClassifyLimits = { maxFitRows: MAX_FIT_ROWS, maxEvalRows: MAX_EVAL_ROWS, scoreBlock: SCOPE_BLOCK };
+
 /** Runs the classify analysis; see the module comment. */
-export async function runClassify(db: Db, params: ClassifyParams, ctx: JobContext): Promise<ClassifyResult> {
+export async function runClassify(
+  db: Db,
+  params: ClassifyParams,
+  ctx: JobContext,
+  limits: ClassifyLimits = LIMITS,
+): Promise<ClassifyResult> {
+  const { maxFitRows, maxEvalRows, scoreBlock } = limits;
   const { h, target } = check(params);
   const runId = startRun(db, 'classify', params, params.seed);
   try {
@@ -414,98 +386,127 @@ export async function runClassify(db: Db, params: ClassifyParams, ctx: JobContex
     const minSize = params.minClassSize ?? 10;
     const perCategory = params.perCategory ?? DEFAULT_CATEGORY_FEATURES;
     const holdout = params.holdout ?? 'random';
-    ctx.progress(0, 5, 'building features and labels');
-    let train: Labelled & { labels: (string | null)[] };
+    ctx.progress(0, 5, 'reading labels and sampling');
+    let train: Labelled;
     let evalSet: Labelled;
-    let score: ClassifyMatrix;
-    let scoreLabels: (string | null)[];
+    let refit: Labelled;
     let windows: ClassifyResult['windows'];
     let vocab: Vocabulary;
     let classes: string[];
     let droppedRare: number;
     let droppedUnseen: number;
     let historyBaseline: number | null = null;
-    let refit: Labelled;
     let pooling: ClassifyResult['pooling'] = null;
+    let sampledFrom: ClassifySampling;
+    // Labels of every customer first (a few bytes each), then the capped samples, then features of those only.
+    const tooFew = (k: number) =>
+      new UserError(
+        `fewer than 2 classes have ${minSize} or more training customers (found ${k}): nothing to classify`,
+      );
+    const matrix = (pool: LabelPool, rows: Int32Array, y: Int32Array): Labelled => {
+      const m = featuresOfRows(db, pool, rows, vocab, target, perCategory);
+      return { m, rows: Int32Array.from({ length: m.n }, (_, i) => i), y };
+    };
+    type Encoded = ReturnType<typeof encodePool>;
+    /**
+     * The training, evaluation and refit samples (seeded, stratified, capped) drawn from the encoded label pools
+     * before any feature is read; then the features of the sampled customers only.
+     */
+    const sampleAndBuild = (
+      k: number,
+      t: { pool: LabelPool; encoded: Encoded },
+      e: { pool: LabelPool; encoded: Encoded },
+      r: { pool: LabelPool; encoded: Encoded },
+    ) => {
+      const sTrain = capRows(t.encoded, k, maxFitRows, params.seed);
+      const sEval = capRows(e.encoded, k, maxEvalRows, params.seed + 1);
+      const sRefit = capRows(r.encoded, k, maxFitRows, params.seed + 2);
+      ctx.progress(0, 5, 'building features of the sampled customers');
+      return {
+        droppedRare: t.encoded.dropped,
+        droppedUnseen: e.encoded.dropped,
+        sampledFrom: { train: t.encoded.rows.length, evaluation: e.encoded.rows.length, refit: r.encoded.rows.length },
+        train: matrix(t.pool, sTrain.rows, sTrain.y),
+        evalSet: matrix(e.pool, sEval.rows, sEval.y),
+        refit: matrix(r.pool, sRefit.rows, sRefit.y),
+      };
+    };
+    const vocabFrom = vocabularySample(db, params.seed);
     if (target === 'preferred-category') {
-      vocab = vocabularyAt(db, T - 2 * h);
+      vocab = vocabularyAt(db, T - 2 * h, undefined, undefined, vocabFrom ?? undefined);
       const W = params.trainWindows ?? 3;
-      const stacked = pooledWindows(db, T - 2 * h, h, W, vocab, perCategory);
-      const mTrain = stacked.m;
-      const lTrain = stacked.labels;
-      classes = chooseClasses(lTrain, minSize);
-      const eTrain = encode(lTrain, classes);
-      const mEval = classifyFeatures(db, T - h, vocab, target, perCategory);
-      const eEval = encode(preferredCategoryLabels(db, mEval.customerIds, T - h, h), classes);
-      train = { m: mTrain, rows: eTrain.rows, y: eTrain.y, labels: lTrain };
-      evalSet = { m: mEval, rows: eEval.rows, y: eEval.y };
-      droppedRare = eTrain.dropped;
-      droppedUnseen = eEval.dropped;
-      const r = pooledWindows(db, T - h, h, W, vocab, perCategory);
-      const eRefit = encode(r.labels, classes);
-      refit = { m: r.m, rows: eRefit.rows, y: eRefit.y };
-      pooling = { trainCutoffs: stacked.cutoffs, refitCutoffs: r.cutoffs };
-      score = classifyFeatures(db, T, vocab, target, perCategory);
-      scoreLabels = new Array<string | null>(score.n).fill(null);
+      const trainPool = pooledLabels(db, T - 2 * h, h, W);
+      classes = chooseClasses(trainPool, minSize);
+      if (classes.length < 2) throw tooFew(classes.length);
+      const k = classes.length;
+      const eTrain = encodePool(trainPool, classes);
+      // The evaluation window is also the refit's first: its labels are read once.
+      const evalLabels = preferredCategoryAt(db, T - h, h);
+      const evalPool = singleWindow(T - h, evalLabels);
+      const eEval = encodePool(evalPool, classes);
+      const refitPool = pooledLabels(db, T - h, h, W, evalLabels);
+      const eRefit = encodePool(refitPool, classes);
+      ({ train, evalSet, refit, droppedRare, droppedUnseen, sampledFrom } = sampleAndBuild(
+        k,
+        { pool: trainPool, encoded: eTrain },
+        { pool: evalPool, encoded: eEval },
+        { pool: refitPool, encoded: eRefit },
+      ));
+      pooling = { trainCutoffs: poolCutoffs(trainPool), refitCutoffs: poolCutoffs(refitPool) };
       windows = { trainCutoff: isoOf(T - 2 * h), evalCutoff: isoOf(T - h), scoreCutoff: isoOf(T) };
-      const hist = historyPreferredCategory(db, mEval.customerIds, T - h);
+      // "Same as before" on the evaluation customers the model is scored on.
+      const hist = historyPreferredCategory(db, evalSet.m.customerIds, T - h);
       historyBaseline = accuracyOf(
-        Array.from(evalSet.rows, (i) => classes.indexOf(hist[i] ?? '')),
+        hist.map((c) => classes.indexOf(c ?? '')),
         evalSet.y,
       );
     } else {
-      vocab = vocabularyAt(db, T);
-      score = classifyFeatures(db, T, vocab, target, perCategory);
-      scoreLabels = columnLabels(db, score.customerIds, target, T);
-      const labelledRows = Array.from({ length: score.n }, (_, i) => i)
-        .filter((i) => scoreLabels[i] !== null)
-        .sort((a, b) => score.firstSaleDay[a]! - score.firstSaleDay[b]! || a - b);
+      vocab = vocabularyAt(db, T, undefined, undefined, vocabFrom ?? undefined);
+      const all = columnLabelsAt(db, target, T);
+      const firstSale = all.firstSaleDay!;
+      const labelledRows = Array.from({ length: all.ids.length }, (_, i) => i)
+        .filter((i) => all.codes[i]! >= 0)
+        .sort((a, b) => firstSale[a]! - firstSale[b]! || a - b);
       const cut = Math.floor(labelledRows.length * 0.8);
-      let trainRows: Set<number>;
-      let evalRows: Set<number>;
+      const part = new Uint8Array(all.ids.length); // 1 train, 2 evaluation
       if (holdout === 'newest') {
         // Oldest 80% of the labelled customers (by first sale, then id) train; the newest 20% evaluate.
-        trainRows = new Set(labelledRows.slice(0, cut));
-        evalRows = new Set(labelledRows.slice(cut));
-        windows = { heldOutFirstSaleFrom: evalRows.size ? isoOf(score.firstSaleDay[labelledRows[cut]!]!) : '' };
+        labelledRows.forEach((i, r) => (part[i] = r < cut ? 1 : 2));
+        windows = { heldOutFirstSaleFrom: labelledRows.length > cut ? isoOf(firstSale[labelledRows[cut]!]!) : '' };
       } else {
         // A seeded 20% of each label: the population whose labels are missing (at random) is the one scored.
-        const codes = new Map<string, number>();
+        // Labels numbered in order of first appearance among the rows above, as the split's shuffles expect.
+        const order = new Map<number, number>();
         const y = labelledRows.map((i) => {
-          const l = scoreLabels[i]!;
-          if (!codes.has(l)) codes.set(l, codes.size);
-          return codes.get(l)!;
+          const l = all.codes[i]!;
+          if (!order.has(l)) order.set(l, order.size);
+          return order.get(l)!;
         });
-        const split = stratifiedHoldout(y, codes.size, 0.2, params.seed);
-        trainRows = new Set(Array.from(split.train, (r) => labelledRows[r]!));
-        evalRows = new Set(Array.from(split.valid, (r) => labelledRows[r]!));
+        const split = stratifiedHoldout(y, order.size, 0.2, params.seed);
+        for (const r of split.train) part[labelledRows[r]!] = 1;
+        for (const r of split.valid) part[labelledRows[r]!] = 2;
         windows = { heldOutRandomShare: 0.2 };
       }
-      const lTrain = scoreLabels.map((l, i) => (trainRows.has(i) ? l : null));
-      classes = chooseClasses(lTrain, minSize);
-      const eTrain = encode(lTrain, classes);
-      const eEval = encode(
-        scoreLabels.map((l, i) => (evalRows.has(i) ? l : null)),
-        classes,
-      );
-      train = { m: score, rows: eTrain.rows, y: eTrain.y, labels: lTrain };
-      evalSet = { m: score, rows: eEval.rows, y: eEval.y };
-      droppedRare = eTrain.dropped;
-      droppedUnseen = eEval.dropped;
-      const eAll = encode(scoreLabels, classes);
-      refit = { m: score, rows: eAll.rows, y: eAll.y };
+      const pool = singleWindow(T, all);
+      // pool rows are the labelled customers in id order; `part` is indexed by all customers.
+      const partOf = new Uint8Array(pool.ids.length);
+      for (let i = 0, r = 0; i < all.ids.length; i++) if (all.codes[i]! >= 0) partOf[r++] = part[i]!;
+      const trainRows = Int32Array.from({ length: pool.ids.length }, (_, r) => r).filter((r) => partOf[r] === 1);
+      const evalRows = Int32Array.from({ length: pool.ids.length }, (_, r) => r).filter((r) => partOf[r] === 2);
+      classes = chooseClasses(pool, minSize, trainRows);
+      if (classes.length < 2) throw tooFew(classes.length);
+      const k = classes.length;
+      const eTrain = encodePool(pool, classes, trainRows);
+      const eEval = encodePool(pool, classes, evalRows);
+      const eRefit = encodePool(pool, classes);
+      ({ train, evalSet, refit, droppedRare, droppedUnseen, sampledFrom } = sampleAndBuild(
+        k,
+        { pool, encoded: eTrain },
+        { pool, encoded: eEval },
+        { pool, encoded: eRefit },
+      ));
     }
     const k = classes.length;
-    if (k < 2) {
-      throw new UserError(
-        `fewer than 2 classes have ${minSize} or more training customers (found ${k}): nothing to classify`,
-      );
-    }
-    // Big shops: fit, evaluate and refit on stratified seeded samples (the history baseline above saw the whole
-    // evaluation window, an estimate of the same figure).
-    train = { ...capRows(train, k, MAX_FIT_ROWS, params.seed), labels: train.labels };
-    evalSet = capRows(evalSet, k, MAX_EVAL_ROWS, params.seed + 1);
-    refit = capRows(refit, k, MAX_FIT_ROWS, params.seed + 2);
     if (train.rows.length < 20) throw new UserError(`only ${train.rows.length} labelled training customers: too few`);
     if (evalSet.rows.length < 5)
       throw new UserError(`only ${evalSet.rows.length} labelled evaluation customers: too few`);
@@ -573,19 +574,38 @@ export async function runClassify(db: Db, params: ClassifyParams, ctx: JobContex
     ctx.throwIfCancelled();
 
     ctx.progress(4, 5, 'scoring customers');
-    const allRows = Int32Array.from({ length: score.n }, (_, i) => i);
-    const P = final.proba(applyPrep(score, allRows, refitPrep), score.n);
-    const pred = argmaxRows(P, score.n, k);
-    const order = Array.from(allRows).sort(
-      (a, b) => P[b * k + pred[b]!]! - P[a * k + pred[a]!]! || score.customerIds[a]! - score.customerIds[b]!,
-    );
-    const customers: ClassifiedCustomer[] = order.slice(0, params.top ?? 200).map((i) => ({
-      customerId: score.customerIds[i]!,
-      externalId: score.externalIds[i]!,
-      predicted: classes[pred[i]!]!,
-      probability: P[i * k + pred[i]!]!,
-      actual: scoreLabels[i] ?? null,
-    }));
+    // Block by block: only the top list is kept, so scoring a million customers holds one block's features.
+    const top = params.top ?? 200;
+    const ids = allCustomerIds(db);
+    let customers: ClassifiedCustomer[] = [];
+    let scored = 0;
+    for (let at = 0; at < ids.length; at += scoreBlock) {
+      const score = classifyFeatures(db, T, vocab, target, perCategory, ids.subarray(at, at + scoreBlock));
+      if (score.n === 0) continue;
+      const P = final.proba(
+        applyPrep(
+          score,
+          Int32Array.from({ length: score.n }, (_, i) => i),
+          refitPrep,
+        ),
+        score.n,
+      );
+      const pred = argmaxRows(P, score.n, k);
+      const actual = target === 'preferred-category' ? null : columnLabels(db, score.customerIds, target, T);
+      for (let i = 0; i < score.n; i++) {
+        customers.push({
+          customerId: score.customerIds[i]!,
+          externalId: score.externalIds[i]!,
+          predicted: classes[pred[i]!]!,
+          probability: P[i * k + pred[i]!]!,
+          actual: actual?.[i] ?? null,
+        });
+      }
+      customers = topCustomers(customers, top);
+      scored += score.n;
+      ctx.progress(4 + Math.min(at + scoreBlock, ids.length) / ids.length, 5, 'scoring customers');
+      ctx.throwIfCancelled();
+    }
     ctx.progress(5, 5);
 
     const logFeatures = train.m.features.filter(isLogged);
@@ -620,7 +640,13 @@ export async function runClassify(db: Db, params: ClassifyParams, ctx: JobContex
       importances: imp.importances,
       training: { epochs: model.epochs, stoppedEarly: model.stoppedEarly },
       classRules: rules,
-      scored: score.n,
+      sampling: {
+        ...sampledFrom,
+        caps: { fit: maxFitRows, evaluation: maxEvalRows },
+        seed: params.seed,
+        vocabularyFromCustomers: vocabFrom?.length ?? null,
+      },
+      scored,
       customers,
     };
     finishRun(

@@ -15,14 +15,12 @@ import {
   evaluate,
   fitMarkov,
   predictPrefix,
-  sessionize,
   stateList,
   transitionMatrix,
   type ClassMetrics,
-  type EventRow,
   type PrefixPrediction,
-  type Session,
 } from './markov.ts';
+import { SessionLogBuilder, sessionsWhere, type SessionLog } from './session-log.ts';
 
 export interface NextActionParams {
   /** `YYYY-MM-DD` (UTC midnight) or ISO time: sessions starting before it train. Default: the 80th percentile of session starts. */
@@ -56,23 +54,43 @@ function parseCutoff(s: string): number {
   return Math.floor(ms / 1000);
 }
 
-export function loadSessions(db: Db): { states: string[]; sessions: Session[] } {
-  const rows = (
-    db.prepare(`SELECT customer_id, visitor_id, session_id, occurred_at, type FROM events`).raw().all() as [
-      number | null,
-      string | null,
-      string | null,
-      number,
-      string,
-    ][]
-  ).map((r): EventRow => ({
-    actor: r[0] !== null ? `c${r[0]}` : `v${r[1]}`,
-    sessionId: r[2],
-    at: r[3],
-    type: r[4],
-  }));
-  const states = stateList(rows.map((r) => r.type));
-  return { states, sessions: sessionize(rows, states) };
+/**
+ * Every browse session, streamed from the events sorted by actor and time (customers through their index, then
+ * visitors) into flat typed arrays (session-log.ts): no step holds one object per event.
+ */
+export function loadSessions(db: Db): { states: string[]; log: SessionLog } {
+  // Types are numbered as first seen, then renumbered into the state list's order once all are known.
+  const seen = new Map<string, number>();
+  const code = (type: string) => {
+    let c = seen.get(type);
+    if (c === undefined) {
+      if (seen.size === 0xffff) throw new UserError('more than 65,535 event types');
+      seen.set(type, (c = seen.size));
+    }
+    return c;
+  };
+  const builder = new SessionLogBuilder();
+  const customers = db
+    .prepare(
+      `SELECT customer_id, session_id, occurred_at, type FROM events WHERE customer_id IS NOT NULL
+       ORDER BY customer_id, occurred_at, rowid`,
+    )
+    .raw()
+    .iterate() as IterableIterator<[number, string | null, number, string]>;
+  for (const [customer, session, at, type] of customers) builder.add(customer, session, at, code(type));
+  const visitors = db
+    .prepare(
+      `SELECT visitor_id, session_id, occurred_at, type FROM events WHERE customer_id IS NULL
+       ORDER BY visitor_id, occurred_at, rowid`,
+    )
+    .raw()
+    .iterate() as IterableIterator<[string | null, string | null, number, string]>;
+  for (const [visitor, session, at, type] of visitors) builder.add(`v${visitor}`, session, at, code(type));
+  const log = builder.finish();
+  const states = stateList(seen.keys());
+  const renumber = Uint16Array.from(seen.keys(), (t) => states.indexOf(t));
+  for (let i = 0; i < log.actions.length; i++) log.actions[i] = renumber[log.actions[i]!]!;
+  return { states, log };
 }
 
 export async function runNextAction(db: Db, params: NextActionParams, ctx: JobContext): Promise<NextActionResult> {
@@ -80,26 +98,28 @@ export async function runNextAction(db: Db, params: NextActionParams, ctx: JobCo
   const runId = startRun(db, 'next-action', params);
   try {
     ctx.progress(0, 3, 'building sessions');
-    const { states, sessions } = loadSessions(db);
-    if (sessions.length < 20) throw new UserError(`only ${sessions.length} browse sessions: too few`);
+    const { states, log } = loadSessions(db);
+    if (log.n < 20) throw new UserError(`only ${log.n} browse sessions: too few`);
     let cut: number;
     if (params.cutoff !== undefined) cut = parseCutoff(params.cutoff);
     else {
-      const starts = Float64Array.from(sessions, (s) => s.start).sort();
+      const starts = Float64Array.from(log.starts).sort();
       cut = starts[Math.floor(0.8 * starts.length)]!;
     }
-    const train = sessions.filter((s) => s.start < cut);
-    const test = sessions.filter((s) => s.start >= cut);
-    if (train.length < 10 || test.length < 10) {
-      throw new UserError(
-        `the cut-off leaves ${train.length} training and ${test.length} test sessions: need at least 10 each`,
-      );
+    const isTrain = (start: number) => start < cut;
+    const isTest = (start: number) => start >= cut;
+    let nTrain = 0;
+    for (const start of log.starts) if (isTrain(start)) nTrain++;
+    const nTest = log.n - nTrain;
+    if (nTrain < 10 || nTest < 10) {
+      throw new UserError(`the cut-off leaves ${nTrain} training and ${nTest} test sessions: need at least 10 each`);
     }
     ctx.throwIfCancelled();
     ctx.progress(1, 3, 'fitting');
-    const model = fitMarkov(train, states, params.order);
+    const model = fitMarkov(sessionsWhere(log, isTrain), states, params.order);
     ctx.progress(2, 3, 'evaluating');
-    const ev = evaluate(model, test);
+    // Every test session: evaluation counts hits per class as it goes, so none is held beyond the log.
+    const ev = evaluate(model, sessionsWhere(log, isTest));
     const prefixes = (params.prefixes ?? DEFAULT_PREFIXES).filter((p) =>
       p.every((t) => states.includes(t) && t !== 'exit'),
     );
@@ -108,10 +128,10 @@ export async function runNextAction(db: Db, params: NextActionParams, ctx: JobCo
       order: params.order,
       states,
       cutoff: new Date(cut * 1000).toISOString(),
-      sessions: { train: train.length, test: test.length },
+      sessions: { train: nTrain, test: nTest },
       metrics: ev.model,
       baseline: ev.baseline,
-      ...transitionMatrix(fitMarkov(train, states, 1)),
+      ...transitionMatrix(fitMarkov(sessionsWhere(log, isTrain), states, 1)),
       predictions: prefixes.map((prefix) => ({ prefix, ...predictPrefix(model, prefix) })),
     };
     finishRun(db, runId, { metrics: ev.model, baseline: ev.baseline }, result);

@@ -4,14 +4,14 @@
  * "what happens next" includes leaving; the first action is predicted from the
  * pseudo-context START.
  */
+import { actionsOf, SESSION_GAP_SECONDS, SessionLogBuilder } from './session-log.ts';
 
 export const EXIT = 'exit';
 /** Pseudo-state before a session's first action (a context only, never a target). */
 export const START = '^';
 /** Known action types first, in this order; others follow alphabetically. */
 const KNOWN = ['view', 'search', 'cart', 'purchase', 'favorite'];
-/** Inactivity that ends a session when the source gives no session id (30 minutes). */
-export const SESSION_GAP_SECONDS = 30 * 60;
+export { SESSION_GAP_SECONDS };
 
 export interface EventRow {
   /** Customer or visitor key; events of one actor only form a session together. */
@@ -50,36 +50,23 @@ export function sessionize(rows: readonly EventRow[], states: readonly string[])
     const rb = rows[b]!;
     return ra.actor < rb.actor ? -1 : ra.actor > rb.actor ? 1 : ra.at - rb.at || a - b;
   });
-  const byKey = new Map<string, Session>();
-  const out: Session[] = [];
-  let gapActor = '';
-  let gapLast = -Infinity;
-  let gapSession: Session | null = null;
+  const builder = new SessionLogBuilder({ keepActors: true });
   for (const i of order) {
     const r = rows[i]!;
     const a = index.get(r.type);
-    if (a === undefined) continue;
-    let s: Session | undefined;
-    if (r.sessionId !== null) {
-      const key = `${r.actor}\u0000${r.sessionId}`;
-      s = byKey.get(key);
-      if (!s) {
-        s = { actor: r.actor, start: r.at, actions: [] };
-        byKey.set(key, s);
-        out.push(s);
-      }
-    } else {
-      if (gapSession === null || r.actor !== gapActor || r.at - gapLast > SESSION_GAP_SECONDS) {
-        gapSession = { actor: r.actor, start: r.at, actions: [] };
-        out.push(gapSession);
-      }
-      gapActor = r.actor;
-      gapLast = r.at;
-      s = gapSession;
-    }
-    s.actions.push(a);
+    if (a !== undefined) builder.add(r.actor, r.sessionId, r.at, a);
   }
-  return out;
+  const log = builder.finish();
+  return Array.from({ length: log.n }, (_, i) => ({
+    actor: String(builder.actors![i]),
+    start: log.starts[i]!,
+    actions: Array.from(actionsOf(log, i)),
+  }));
+}
+
+/** What the models read of a session: its actions. */
+export interface ActionSequence {
+  actions: ArrayLike<number>;
 }
 
 export interface MarkovModel {
@@ -96,10 +83,10 @@ export interface MarkovModel {
 }
 
 /** Context index of a position: the action before it, or START (= S, the number of states). */
-const ctxAt = (actions: readonly number[], pos: number, S: number) => (pos > 0 ? actions[pos - 1]! : S);
+const ctxAt = (actions: ArrayLike<number>, pos: number, S: number) => (pos > 0 ? actions[pos - 1]! : S);
 
 /** Counts transitions in the sessions (each ends with a transition to exit). */
-export function fitMarkov(sessions: readonly Session[], states: readonly string[], order: 1 | 2, minCount = 5) {
+export function fitMarkov(sessions: Iterable<ActionSequence>, states: readonly string[], order: 1 | 2, minCount = 5) {
   const S = states.length;
   const exit = S - 1;
   const c0 = new Float64Array(S);
@@ -239,47 +226,64 @@ export interface ClassMetrics {
 
 /** Accuracy, and macro-F1 over the classes that occur as truth or prediction. */
 export function classMetrics(truth: ArrayLike<number>, pred: ArrayLike<number>, k: number): ClassMetrics {
-  const tp = new Float64Array(k);
-  const fp = new Float64Array(k);
-  const fn = new Float64Array(k);
-  let correct = 0;
-  for (let i = 0; i < truth.length; i++) {
-    const t = truth[i]!;
-    const p = pred[i]!;
+  const c = new Confusion(k);
+  for (let i = 0; i < truth.length; i++) c.add(truth[i]!, pred[i]!);
+  return c.metrics();
+}
+
+/** Per-class hit and miss counts, filled one prediction at a time (no per-prediction arrays). */
+class Confusion {
+  readonly tp: Float64Array;
+  readonly fp: Float64Array;
+  readonly fn: Float64Array;
+  readonly k: number;
+  n = 0;
+  correct = 0;
+
+  constructor(k: number) {
+    this.k = k;
+    this.tp = new Float64Array(k);
+    this.fp = new Float64Array(k);
+    this.fn = new Float64Array(k);
+  }
+
+  add(t: number, p: number): void {
+    this.n++;
     if (t === p) {
-      correct++;
-      tp[t]!++;
+      this.correct++;
+      this.tp[t]!++;
     } else {
-      fp[p]!++;
-      fn[t]!++;
+      this.fp[p]!++;
+      this.fn[t]!++;
     }
   }
-  let f1 = 0;
-  let classes = 0;
-  for (let c = 0; c < k; c++) {
-    if (tp[c]! + fp[c]! + fn[c]! === 0) continue;
-    classes++;
-    f1 += (2 * tp[c]!) / (2 * tp[c]! + fp[c]! + fn[c]!);
+
+  metrics(): ClassMetrics {
+    const { tp, fp, fn } = this;
+    let f1 = 0;
+    let classes = 0;
+    for (let c = 0; c < this.k; c++) {
+      if (tp[c]! + fp[c]! + fn[c]! === 0) continue;
+      classes++;
+      f1 += (2 * tp[c]!) / (2 * tp[c]! + fp[c]! + fn[c]!);
+    }
+    return { n: this.n, accuracy: this.n ? this.correct / this.n : 0, macroF1: classes ? f1 / classes : 0 };
   }
-  return { n: truth.length, accuracy: truth.length ? correct / truth.length : 0, macroF1: classes ? f1 / classes : 0 };
 }
 
 /** Every next-step prediction in the sessions against the truth, for the model and the majority class. */
-export function evaluate(m: MarkovModel, sessions: readonly Session[]) {
+export function evaluate(m: MarkovModel, sessions: Iterable<ActionSequence>) {
   const S = m.states.length;
-  const truth: number[] = [];
-  const pred: number[] = [];
   const majority = argmax(m.c0);
+  const model = new Confusion(S);
+  const base = new Confusion(S);
   for (const s of sessions) {
     const a = s.actions;
     for (let pos = 0; pos <= a.length; pos++) {
-      truth.push(pos < a.length ? a[pos]! : S - 1);
-      pred.push(argmax(predictNext(m, pos > 0 ? ctxAt(a, pos - 1, S) : S, ctxAt(a, pos, S)).probs));
+      const truth = pos < a.length ? a[pos]! : S - 1;
+      model.add(truth, argmax(predictNext(m, pos > 0 ? ctxAt(a, pos - 1, S) : S, ctxAt(a, pos, S)).probs));
+      base.add(truth, majority);
     }
   }
-  const base = new Int32Array(truth.length).fill(majority);
-  return {
-    model: classMetrics(truth, pred, S),
-    baseline: { ...classMetrics(truth, base, S), predicts: m.states[majority]! },
-  };
+  return { model: model.metrics(), baseline: { ...base.metrics(), predicts: m.states[majority]! } };
 }

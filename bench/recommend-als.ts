@@ -12,9 +12,8 @@
  */
 import { alsLoss, fitAls } from '../src-main/core/recommend/implicit/als.ts';
 import type { AlsModel, AlsOptions } from '../src-main/core/recommend/implicit/als.ts';
-import type { InteractionLog } from '../src-main/core/recommend/implicit/interactions.ts';
 import { buildMatrix } from '../src-main/core/recommend/implicit/interactions.ts';
-import { Mt19937 } from '../src-main/core/recommend/random.ts';
+import { syntheticSales } from './lib/synthetic-sales.ts';
 
 const nUsers = Number(process.argv[2] ?? 100_000);
 const nItems = Number(process.argv[3] ?? 20_000);
@@ -22,34 +21,8 @@ const perUser = Number(process.argv[4] ?? 10);
 const iterations = Number(process.argv[5] ?? 2);
 const reps = Number(process.argv[6] ?? 3);
 const configs = new Set((process.argv[7] ?? 'cg1,auto1,auto2').split(','));
-const clusters = 200;
-const clusterSize = Math.floor(nItems / clusters);
 
-const rng = new Mt19937(0);
-const counts = new Int32Array(nUsers);
-let n = 0;
-for (let u = 0; u < nUsers; u++) n += counts[u] = 1 + rng.interval(2 * perUser - 2);
-const log: InteractionLog = {
-  nUsers,
-  nItems,
-  userIds: Int32Array.from({ length: nUsers }, (_, u) => u + 1),
-  itemIds: Int32Array.from({ length: nItems }, (_, i) => i + 1),
-  user: new Int32Array(n),
-  item: new Int32Array(n),
-  weight: new Float32Array(n).fill(1),
-  time: new Float64Array(n),
-  purchase: new Uint8Array(n).fill(1),
-};
-let k = 0;
-for (let u = 0; u < nUsers; u++) {
-  const base = rng.interval(clusters - 1) * clusterSize;
-  for (let c = 0; c < counts[u]!; c++, k++) {
-    log.user[k] = u;
-    log.item[k] =
-      rng.nextDouble() < 0.1 ? rng.interval(nItems - 1) : base + Math.floor(clusterSize * rng.nextDouble() ** 2);
-    log.time[k] = c;
-  }
-}
+const log = syntheticSales(nUsers, nItems, perUser);
 const matrix = buildMatrix(log);
 console.log(
   `${nUsers} customers × ${nItems} items, ${matrix.byUser.indices.length} cells; ${iterations} iterations × ${reps} reps`,

@@ -11,52 +11,24 @@
  * Usage: node bench/recommend-implicit.ts [customers=1000000] [items=20000] [linesPerCustomer=10]
  *        [alsIterations=1] [evalCustomers=20000]
  */
-import type { InteractionLog } from '../src-main/core/recommend/implicit/interactions.ts';
-import { buildMatrix } from '../src-main/core/recommend/implicit/interactions.ts';
+import { buildMatrix, type InteractionLog } from '../src-main/core/recommend/implicit/interactions.ts';
 import { fitAls } from '../src-main/core/recommend/implicit/als.ts';
 import { evaluateSplit, leaveLastOut } from '../src-main/core/recommend/implicit/evaluate.ts';
 import type { EvalOptions, RankingMetrics } from '../src-main/core/recommend/implicit/evaluate.ts';
 import { fitItemKnn } from '../src-main/core/recommend/implicit/item-knn.ts';
 import { fitPopularity } from '../src-main/core/recommend/implicit/popularity.ts';
 import { ImplicitRecommender } from '../src-main/core/recommend/implicit/recommend.ts';
-import { Mt19937 } from '../src-main/core/recommend/random.ts';
+import { syntheticSales } from './lib/synthetic-sales.ts';
 
 const nUsers = Number(process.argv[2] ?? 1_000_000);
 const nItems = Number(process.argv[3] ?? 20_000);
 const perUser = Number(process.argv[4] ?? 10);
-const clusters = 200;
-const clusterSize = Math.floor(nItems / clusters);
-
 const secs = (t: number) => ((performance.now() - t) / 1000).toFixed(2);
 const rssMb = () => (process.resourceUsage().maxRSS / 1024).toFixed(0);
 
 let t = performance.now();
-const rng = new Mt19937(0);
-// Lines per customer vary 1..2·perUser−1 (mean perUser).
-const counts = new Int32Array(nUsers);
-let n = 0;
-for (let u = 0; u < nUsers; u++) n += counts[u] = 1 + rng.interval(2 * perUser - 2);
-const log: InteractionLog = {
-  nUsers,
-  nItems,
-  userIds: Int32Array.from({ length: nUsers }, (_, u) => u + 1),
-  itemIds: Int32Array.from({ length: nItems }, (_, i) => i + 1),
-  user: new Int32Array(n),
-  item: new Int32Array(n),
-  weight: new Float32Array(n).fill(1),
-  time: new Float64Array(n),
-  purchase: new Uint8Array(n).fill(1),
-};
-let k = 0;
-for (let u = 0; u < nUsers; u++) {
-  const base = rng.interval(clusters - 1) * clusterSize;
-  for (let c = 0; c < counts[u]!; c++, k++) {
-    log.user[k] = u;
-    log.item[k] =
-      rng.nextDouble() < 0.1 ? rng.interval(nItems - 1) : base + Math.floor(clusterSize * rng.nextDouble() ** 2);
-    log.time[k] = c;
-  }
-}
+const log = syntheticSales(nUsers, nItems, perUser);
+const n = log.user.length;
 console.log(`generate ${n} lines (${nUsers} customers × ${nItems} items): ${secs(t)} s, peak RSS ${rssMb()} MB`);
 
 t = performance.now();

@@ -196,7 +196,6 @@ describe.runIf(process.platform === 'linux')('CpuPin (Linux)', () => {
       const pinned = cpusOf(process.pid);
       expect(pinned).toHaveLength(1);
       expect(before).toContain(pinned[0]);
-      expect(CpuPin.currentCpus()).toEqual(pinned);
     } finally {
       pin.unpin();
     }

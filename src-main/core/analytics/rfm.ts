@@ -5,6 +5,7 @@
  * rule table over the (R, F, M) scores.
  */
 import type { Db } from '../db/workspace.ts';
+import { lowerBound } from '../util/sorted.ts';
 
 const DAY = 86_400;
 
@@ -91,15 +92,8 @@ export function quintileScores(values: ArrayLike<number>, higherIsBetter = true)
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const v = sign * values[i]!;
-    // Count of strictly smaller values = index of the first occurrence (binary search).
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sorted[mid]! < v) lo = mid + 1;
-      else hi = mid;
-    }
-    out[i] = 1 + Math.floor((5 * lo) / n);
+    // Count of strictly smaller values = index of the first occurrence.
+    out[i] = 1 + Math.floor((5 * lowerBound(sorted, v)) / n);
   }
   return out;
 }

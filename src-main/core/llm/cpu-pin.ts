@@ -75,22 +75,4 @@ export class CpuPin {
       // Left pinned: the next prompt runs on one CPU. Nothing breaks.
     }
   }
-
-  /** The process's affinity now, as a list of CPUs (for tests and diagnostics); null where unavailable. */
-  static currentCpus(): number[] | null {
-    if (process.platform !== 'linux') return null;
-    try {
-      const out = execFileSync('taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8', timeout: 2000 });
-      const list = /list:\s*([\d,-]+)/.exec(out)?.[1];
-      if (!list) return null;
-      const cpus: number[] = [];
-      for (const part of list.split(',')) {
-        const [a, b] = part.split('-').map(Number);
-        for (let c = a!; c <= (b ?? a!); c++) cpus.push(c);
-      }
-      return cpus;
-    } catch {
-      return null;
-    }
-  }
 }

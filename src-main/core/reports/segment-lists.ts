@@ -9,7 +9,7 @@ import type { Db } from '../db/workspace.ts';
 import type { RfmJobResult } from '../analytics/jobs.ts';
 import { computeRfm } from '../analytics/rfm.ts';
 import { servingModel } from '../recommend/implicit/model-store.ts';
-import { indexOfSorted } from '../util/sorted-ids.ts';
+import { indexOfSorted } from '../util/sorted.ts';
 
 export interface SegmentList {
   segment: string;

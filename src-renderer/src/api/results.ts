@@ -3,6 +3,11 @@
  * job's `result` or a stored run's `analysis.result`). The contract types them
  * as unknown; `asResult` checks the fields a view relies on before using one.
  */
+import type { ClassRuleSet } from '../../../src-main/core/analytics/models/class-rules.ts';
+
+// The classify job's readable tree rules, as the job defines them.
+export type { ClassRule, ClassRuleSet } from '../../../src-main/core/analytics/models/class-rules.ts';
+
 export interface RfmSegment {
   segment: string;
   customers: number;
@@ -189,18 +194,6 @@ export interface ClassifyClassMetrics {
   recall: number;
   f1: number;
   support: number;
-}
-
-export interface ClassRule {
-  conditions: { feature: string; op: '≤' | '>'; value: number }[];
-  p: number;
-  n: number;
-  text: string;
-}
-
-export interface ClassRuleSet {
-  class: string;
-  rules: ClassRule[];
 }
 
 export interface ClassifyResult {

@@ -10,7 +10,7 @@ import type { Db } from '../../db/workspace.ts';
 import { UserError, type JobContext } from '../../jobs/context.ts';
 import { computeRfm } from '../rfm.ts';
 import { failRun, finishRun, startRun } from '../run-record.ts';
-import { indexOfSorted } from '../../util/sorted-ids.ts';
+import { indexOfSorted } from '../../util/sorted.ts';
 import { normCdf, tally, upliftOfTallies, type Tallies, type Uplift } from './uplift.ts';
 
 export interface CampaignParams {

@@ -15,6 +15,7 @@
 import { Rng } from '../../sample/rng.ts';
 import { createEngine, defaultThreads, type AssignEngine, type Step } from './kmeans-engine.ts';
 import type { HamerlyState } from './kmeans-kernel.ts';
+import { lowerBound } from '../../util/sorted.ts';
 
 export type KmeansAlgorithm = 'lloyd' | 'hamerly' | 'auto';
 
@@ -116,14 +117,7 @@ export function kmeansPlusPlus(X: Float64Array, n: number, d: number, k: number,
     for (let t = 0; t < trials; t++) {
       const r = rng.float() * pot;
       // First index whose cumulative sum reaches r (numpy searchsorted, side='left').
-      let lo = 0;
-      let hi = n;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (cum[mid]! < r) lo = mid + 1;
-        else hi = mid;
-      }
-      const id = Math.min(lo, n - 1);
+      const id = Math.min(lowerBound(cum, r), n - 1);
       let p = 0;
       for (let i = 0; i < n; i++) {
         const v = Math.min(closest[i]!, sqDist(X, i, X, id, d));

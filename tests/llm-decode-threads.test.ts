@@ -96,6 +96,24 @@ describe('DecodeThreadTuner', () => {
     expect(tuner.takeMostUsed()).toBeNull();
   });
 
+  it('runs one-token batches between beginPrompt and the first sampled token as prompt, untimed', () => {
+    const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2], window: 2, recheckEvery: 100 });
+    drive(tuner, 6, (t) => (t === 1 ? 10 : 30));
+    expect(tuner.choice).toBe(1);
+    tuner.takeMostUsed();
+    tuner.beginPrompt();
+    // A prompt of 1,025 uncached tokens: batches of 512, 512 and a last single token, all on the prompt threads.
+    for (const tokens of [512, 512, 1]) {
+      expect(tuner.threadsFor(tokens)).toBe(2);
+      tuner.record(tokens, 2, 1000);
+    }
+    // Not counted as a decode step, and (a prompt batch) it restarts the settling steps.
+    expect(tuner.takeMostUsed()).toBeNull();
+    tuner.endPrompt();
+    expect(tuner.threadsFor(1)).toBe(1);
+    expect(tuner.threadsFor(512)).toBe(2);
+  });
+
   it('with one candidate it never explores', () => {
     const tuner = new DecodeThreadTuner({ promptThreads: 3, candidates: [3, 3] });
     expect(drive(tuner, 20, () => 1).every((t) => t === 3)).toBe(true);
@@ -147,6 +165,61 @@ describe('steering a real node-llama-cpp context', () => {
     }
   });
 
+  it('a prompt whose last batch is one token runs it on the prompt threads; a batch waits for beforeBatch’s promise', async () => {
+    const { getLlama } = await import('node-llama-cpp');
+    const llama = await getLlama({ gpu: false, build: 'never', maxThreads: 2 });
+    try {
+      const model = await llama.loadModel({ modelPath });
+      // Batches of 8 tokens: a 9-token prompt is evaluated as 8 + 1.
+      const context = await model.createContext({ contextSize: 1024, threads: 2, batchSize: 8 });
+      const native = (context as unknown as { _ctx: { decodeBatch(): Promise<unknown> } })._ctx;
+      const events: string[] = [];
+      // Under the steering: sees when llama.cpp is really handed each batch.
+      const decode = native.decodeBatch;
+      Object.defineProperty(native, 'decodeBatch', {
+        configurable: true,
+        value: () => {
+          events.push('decode');
+          return decode.call(native);
+        },
+      });
+      const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [1] });
+      const seen: number[] = [];
+      let gates = 0;
+      const beforeBatch = (threads: number) => {
+        seen.push(threads);
+        // The first batch waits for a promise that settles on a later turn of the event loop.
+        if (gates++ > 0) return undefined;
+        return new Promise<void>((resolve) =>
+          setImmediate(() => {
+            events.push('gate');
+            resolve();
+          }),
+        );
+      };
+      expect(steerContextThreads(context, tuner, beforeBatch)).toBe(true);
+      const sequence = context.getSequence();
+      const prompt = model.tokenize('Write a short slogan for the summer sale of shoes and bags');
+      const tokens = [
+        ...prompt.slice(0, 9),
+        ...Array.from({ length: Math.max(0, 9 - prompt.length) }, () => prompt[1]!),
+      ];
+      expect(tokens).toHaveLength(9);
+      tuner.beginPrompt();
+      let steps = 0;
+      for await (const _token of sequence.evaluate(tokens)) if (++steps === 4) break;
+      // 8 + 1 prompt tokens on 2 threads, then decode steps on the 1-thread choice.
+      expect(seen.slice(0, 2)).toEqual([2, 2]);
+      expect(seen.slice(2).length).toBeGreaterThanOrEqual(2);
+      expect(seen.slice(2).every((t) => t === 1)).toBe(true);
+      expect(events.slice(0, 3)).toEqual(['gate', 'decode', 'decode']);
+      await context.dispose();
+      await model.dispose();
+    } finally {
+      await llama.dispose();
+    }
+  });
+
   it('an object that is not a node-llama-cpp context is left alone', () => {
     const tuner = new DecodeThreadTuner({ promptThreads: 2, candidates: [1, 2] });
     expect(steerContextThreads({}, tuner)).toBe(false);
@@ -168,6 +241,8 @@ describe('the model process with automatic threads', () => {
       }
       const reply = await runtime.chat('Write a slogan for our summer sale', { maxTokens: 24 });
       expect(reply.tokens).toBeGreaterThan(1);
+      // A fresh context: every prompt token is evaluated, the last one (metered as output) included.
+      expect(reply.stats?.evaluatedPromptTokens).toBe(reply.stats?.promptTokens);
       expect(reply.stats?.threads).toBe(model.threads);
       expect([1, model.threads]).toContain(reply.stats?.decodeThreads);
     } finally {
@@ -201,6 +276,24 @@ describe.runIf(process.platform === 'linux')('CpuPin (Linux)', () => {
     }
     expect(pin.pinned).toBe(false);
     expect(cpusOf(process.pid)).toEqual(before);
+  });
+
+  it('lifts the pin in the background, and says when it is done', async () => {
+    const before = cpusOf(process.pid);
+    const pin = new CpuPin();
+    try {
+      expect(pin.settling).toBeNull();
+      expect(pin.pin()).toBe(true);
+      pin.unpinLater();
+      const settling = pin.settling;
+      expect(settling).not.toBeNull();
+      await settling;
+      expect(pin.settling).toBeNull();
+      expect(pin.pinned).toBe(false);
+      expect(cpusOf(process.pid)).toEqual(before);
+    } finally {
+      pin.unpin();
+    }
   });
 
   it('a model process on one thread runs pinned to one CPU; WORKBENCH_LLM_PIN=0 leaves it free', async () => {

@@ -143,7 +143,11 @@ async function load(options: LlmLoadOptions): Promise<LlmModelInfo> {
       if (promptThreads === 1) pin?.pin();
       else if (options.threads <= 0) {
         const tuner = new DecodeThreadTuner({ promptThreads, candidates: [1, promptThreads] });
-        const beforeBatch = pin ? (threads: number) => (threads === 1 ? pin.pin() : pin.unpin()) : undefined;
+        const apply = (threads: number) => (threads === 1 ? pin?.pin() : pin?.unpin());
+        // A batch after a reply waits for that reply's background unpin (generate) before pinning or unpinning.
+        const beforeBatch = pin
+          ? (threads: number) => pin.settling?.then(() => apply(threads)) ?? apply(threads)
+          : undefined;
         if (steerContextThreads(c, tuner, beforeBatch)) decodeTuner = tuner;
       }
     }
@@ -305,6 +309,7 @@ async function generate(
   if (stoppedEarly.delete(id)) controller.abort();
   let tokens = 0;
   decodeTuner?.takeMostUsed();
+  decodeTuner?.beginPrompt();
   const meterAtStart = seq.tokenMeter.getState();
   let promptTokens = 0;
   let evaluatedPromptTokens = 0;
@@ -331,7 +336,9 @@ async function generate(
           // The first token is sampled from the prompt's last logits: the context holds exactly the prompt now, and
           // the meter has counted only the prompt tokens that were not already in the cache.
           promptTokens = seq.nextTokenIndex;
-          evaluatedPromptTokens = seq.tokenMeter.diff(meterAtStart).usedInputTokens;
+          // The prompt's last token is metered as output: it yields the logits the first token is sampled from.
+          const used = seq.tokenMeter.diff(meterAtStart);
+          evaluatedPromptTokens = used.usedInputTokens + Math.min(1, used.usedOutputTokens);
         }
         tokens += t.length;
       },
@@ -354,6 +361,8 @@ async function generate(
     stopProgress?.();
     active.delete(id);
     session.dispose();
+    // Decoding is over: free the other CPUs for the next prompt now, while the merchant reads this reply.
+    if (decodeTuner) cpuPin?.unpinLater();
   }
 }
 

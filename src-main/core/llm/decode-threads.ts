@@ -16,6 +16,7 @@ interface NativeContext {
   setThreads(threads: number): unknown;
   decodeBatch(): Promise<unknown>;
   getThreads(): number;
+  sampleToken(...args: unknown[]): unknown;
 }
 
 export interface DecodeThreadTunerOptions {
@@ -85,6 +86,8 @@ export class DecodeThreadTuner {
   #probing = -1;
   #sinceRecheck = 0;
   #settle = 0;
+  /** Between beginPrompt and the reply's first sampled token: every batch, one token or more, is prompt. */
+  #inPrompt = false;
   /** Decode steps per thread count since the last `takeMostUsed`. */
   #counts = new Map<number, number>();
 
@@ -103,15 +106,29 @@ export class DecodeThreadTuner {
     return this.#choice;
   }
 
+  /**
+   * A reply's prompt starts: its batches are prompt batches until the first token is sampled (endPrompt). The
+   * prompt's last batch is often a single token (1,025 uncached tokens are batches of 512, 512 and 1): timed as a
+   * decode step it would run on the decode choice, behind a re-pin, inside the time to first token.
+   */
+  beginPrompt(): void {
+    this.#inPrompt = true;
+  }
+
+  /** The first token of the reply was sampled: one-token batches from here on are decode steps. */
+  endPrompt(): void {
+    this.#inPrompt = false;
+  }
+
   /** Threads for a batch of `tokens` tokens; decode steps (one token) may belong to a timing block. */
   threadsFor(tokens: number): number {
-    if (tokens > 1) return this.promptThreads;
+    if (tokens > 1 || this.#inPrompt) return this.promptThreads;
     return this.#probing >= 0 ? this.candidates[this.#probing]! : this.#choice;
   }
 
   /** The time one batch took at `threads` threads. */
   record(tokens: number, threads: number, ms: number): void {
-    if (tokens > 1) {
+    if (tokens > 1 || this.#inPrompt) {
       this.#settle = SETTLE_STEPS;
       return;
     }
@@ -186,27 +203,33 @@ export class DecodeThreadTuner {
 
 /**
  * Routes node-llama-cpp's per-batch thread setting through the tuner and times each decode. node-llama-cpp calls
- * initBatch(size), then setThreads(n), then decodeBatch() for every batch; own properties on the native object
- * shadow those methods (the object itself stays the one native code unwraps). Returns false, changing nothing,
- * when the context does not look as expected (another node-llama-cpp version): the library's own setting stays.
- * `beforeBatch` sees each batch's thread count before llama.cpp does (cpu-pin.ts pins one-thread decoding).
+ * initBatch(size), then setThreads(n), then decodeBatch() for every batch, and sampleToken() for each token it
+ * samples (which ends a prompt for the tuner); own properties on the native object shadow those methods (the object
+ * itself stays the one native code unwraps). Returns false, changing nothing, when the context does not look as
+ * expected (another node-llama-cpp version): the library's own setting stays. `beforeBatch` sees each batch's thread
+ * count before llama.cpp does (cpu-pin.ts pins one-thread decoding); when it returns a promise, the batch waits for it.
  */
 export function steerContextThreads(
   context: object,
   tuner: DecodeThreadTuner,
-  beforeBatch?: (threads: number) => void,
+  beforeBatch?: (threads: number) => unknown,
 ): boolean {
   const native = (context as { _ctx?: Partial<NativeContext> })._ctx;
   if (!native || typeof native !== 'object') return false;
-  const { initBatch, setThreads, decodeBatch, getThreads } = native;
-  if (![initBatch, setThreads, decodeBatch, getThreads].every((f) => typeof f === 'function')) return false;
+  const { initBatch, setThreads, decodeBatch, getThreads, sampleToken } = native;
+  if (![initBatch, setThreads, decodeBatch, getThreads, sampleToken].every((f) => typeof f === 'function')) {
+    return false;
+  }
   let batchTokens = 0;
   let threads = 0;
   let threadsSet = false;
+  // What the batch must wait for before llama.cpp starts it (an affinity change under way).
+  let gate: Promise<unknown> | undefined;
   const applyThreads = () => {
     threads = tuner.threadsFor(batchTokens);
     threadsSet = true;
-    beforeBatch?.(threads);
+    const wait = beforeBatch?.(threads);
+    if (wait instanceof Promise) gate = wait;
     return setThreads!.call(native, threads);
   };
   try {
@@ -229,12 +252,23 @@ export function steerContextThreads(
         if (!threadsSet) applyThreads();
         const tokens = batchTokens;
         const used = threads;
-        const started = performance.now();
-        const done = decodeBatch!.call(native);
-        return done.then((result) => {
-          tuner.record(tokens, used, performance.now() - started);
-          return result;
-        });
+        const run = () => {
+          const started = performance.now();
+          return decodeBatch!.call(native).then((result) => {
+            tuner.record(tokens, used, performance.now() - started);
+            return result;
+          });
+        };
+        const wait = gate;
+        gate = undefined;
+        return wait ? wait.then(run) : run();
+      },
+    });
+    Object.defineProperty(native, 'sampleToken', {
+      configurable: true,
+      value: (...args: unknown[]) => {
+        tuner.endPrompt();
+        return sampleToken!.apply(native, args);
       },
     });
   } catch {

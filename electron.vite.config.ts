@@ -31,6 +31,8 @@ export default defineConfig({
           'kmeans-worker': resolve(root, 'src-main/core/analytics/cluster/kmeans-worker.ts'),
           // Implicit ALS' helper thread (core/recommend/implicit/als-engine.ts looks for it the same way).
           'als-worker': resolve(root, 'src-main/core/recommend/implicit/als-worker.ts'),
+          // Cross-validation's second thread (core/recommend/evaluate-parallel.ts looks for it the same way).
+          'cv-worker': resolve(root, 'src-main/core/recommend/cv-worker.ts'),
         },
         external: ['better-sqlite3', 'node-llama-cpp', /^node-llama-cpp\//],
         output: { entryFileNames: '[name].js' },

@@ -16,6 +16,8 @@ interface CvSummary {
   mae: { mean: number; folds: number[] };
   fitSeconds: { folds: number[] };
   testSeconds: { folds: number[] };
+  wallSeconds: number;
+  threads: number;
 }
 
 interface RecommendList {
@@ -158,6 +160,9 @@ export function registerRecommend(program: Command): void {
           mae: cv.mae.mean,
           fitSeconds: sum(cv.fitSeconds.folds),
           testSeconds: sum(cv.testSeconds.folds),
+          // With folds on two threads the wall time is about half the fit and test times summed.
+          wallSeconds: cv.wallSeconds,
+          threads: cv.threads,
           seed: cv.seed,
           ratings: cv.ratings,
           runId: cv.runId,
@@ -167,7 +172,8 @@ export function registerRecommend(program: Command): void {
         print(!!o.json, out, () =>
           console.log(
             `${out.algo}: RMSE ${out.rmse.toFixed(4)}, MAE ${out.mae.toFixed(4)} over ${out.folds} folds of ${out.ratings} ratings ` +
-              `(fit ${out.fitSeconds.toFixed(2)} s, test ${out.testSeconds.toFixed(2)} s)`,
+              `(fit ${out.fitSeconds.toFixed(2)} s, test ${out.testSeconds.toFixed(2)} s; ${out.wallSeconds.toFixed(2)} s on ` +
+              `${out.threads} thread${out.threads === 1 ? '' : 's'})`,
           ),
         );
       });

@@ -7,6 +7,7 @@
 import { buildTrainSet } from './dataset.ts';
 import type { Algorithm, RatingsData } from './dataset.ts';
 import { kFold } from './folds.ts';
+import type { Fold } from './folds.ts';
 
 export interface Metric {
   mean: number;
@@ -19,6 +20,10 @@ export interface CvResult {
   folds: number;
   seed: number;
   ratings: number;
+  /** Threads that ran folds (a second one takes folds as they come; the figures are the same either way). */
+  threads: number;
+  /** The whole cross-validation, start to end (with two threads less than the fit and test times summed). */
+  wallSeconds: number;
   rmse: Metric;
   mae: Metric;
   fitSeconds: Metric;
@@ -38,43 +43,68 @@ function metric(values: number[]): Metric {
   return { mean, std: Math.sqrt(variance), folds: values };
 }
 
+/** One fold's figures. */
+export interface FoldResult {
+  rmse: number;
+  mae: number;
+  fitSeconds: number;
+  testSeconds: number;
+}
+
+/** Fits on the fold's training ratings and predicts its held-out ones. */
+export function runFold(data: RatingsData, algo: Algorithm, fold: Fold): FoldResult {
+  const t0 = performance.now();
+  const model = algo.fit(buildTrainSet(data, fold.train));
+  const t1 = performance.now();
+  let se = 0;
+  let ae = 0;
+  const test = fold.test;
+  for (let t = 0; t < test.length; t++) {
+    const k = test[t]!;
+    const err = data.ratings[k]! - model.predict(data.users[k]!, data.items[k]!);
+    se += err * err;
+    ae += Math.abs(err);
+  }
+  const t2 = performance.now();
+  return {
+    rmse: Math.sqrt(se / test.length),
+    mae: ae / test.length,
+    fitSeconds: (t1 - t0) / 1000,
+    testSeconds: (t2 - t1) / 1000,
+  };
+}
+
+/** The per-fold figures (in fold order) summed up as one result. */
+export function cvResult(
+  algo: string,
+  seed: number,
+  ratings: number,
+  folds: FoldResult[],
+  threads: number,
+  startedAt: number,
+): CvResult {
+  return {
+    algo,
+    folds: folds.length,
+    seed,
+    ratings,
+    threads,
+    wallSeconds: (performance.now() - startedAt) / 1000,
+    rmse: metric(folds.map((f) => f.rmse)),
+    mae: metric(folds.map((f) => f.mae)),
+    fitSeconds: metric(folds.map((f) => f.fitSeconds)),
+    testSeconds: metric(folds.map((f) => f.testSeconds)),
+  };
+}
+
 export function crossValidate(data: RatingsData, algo: Algorithm, options: CvOptions): CvResult {
-  const n = data.ratings.length;
-  const folds = kFold(n, options.folds, options.seed);
-  const rmse: number[] = [];
-  const mae: number[] = [];
-  const fitSeconds: number[] = [];
-  const testSeconds: number[] = [];
+  const startedAt = performance.now();
+  const folds = kFold(data.ratings.length, options.folds, options.seed);
+  const results: FoldResult[] = [];
   for (let f = 0; f < folds.length; f++) {
     options.onFold?.(f, folds.length);
-    const fold = folds[f]!;
-    const t0 = performance.now();
-    const model = algo.fit(buildTrainSet(data, fold.train));
-    const t1 = performance.now();
-    let se = 0;
-    let ae = 0;
-    const test = fold.test;
-    for (let t = 0; t < test.length; t++) {
-      const k = test[t]!;
-      const err = data.ratings[k]! - model.predict(data.users[k]!, data.items[k]!);
-      se += err * err;
-      ae += Math.abs(err);
-    }
-    const t2 = performance.now();
-    rmse.push(Math.sqrt(se / test.length));
-    mae.push(ae / test.length);
-    fitSeconds.push((t1 - t0) / 1000);
-    testSeconds.push((t2 - t1) / 1000);
+    results.push(runFold(data, algo, folds[f]!));
   }
   options.onFold?.(folds.length, folds.length);
-  return {
-    algo: algo.name,
-    folds: folds.length,
-    seed: options.seed,
-    ratings: n,
-    rmse: metric(rmse),
-    mae: metric(mae),
-    fitSeconds: metric(fitSeconds),
-    testSeconds: metric(testSeconds),
-  };
+  return cvResult(algo.name, options.seed, data.ratings.length, results, 1, startedAt);
 }

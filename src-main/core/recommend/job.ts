@@ -18,69 +18,15 @@ import { failRun, finishRun, startRun } from '../analytics/run-record.ts';
 import type { Db } from '../db/workspace.ts';
 import { UserError } from '../jobs/context.ts';
 import type { JobContext } from '../jobs/context.ts';
-import { baselineOnly } from './baseline.ts';
-import type { Algorithm } from './dataset.ts';
+import { makeAlgorithm } from './algorithms.ts';
+import type { RecommendEvalParams } from './algorithms.ts';
 import { loadRatings } from './dataset.ts';
-import { crossValidate } from './evaluate.ts';
 import type { CvResult } from './evaluate.ts';
-import { knn } from './knn.ts';
+import { crossValidateParallel } from './evaluate-parallel.ts';
 import type { Centering } from './knn.ts';
-import { similarityNames } from './similarity.ts';
-import type { SimilarityName } from './similarity.ts';
-import { svd } from './svd.ts';
-import { svdpp, svdppTuned } from './svdpp.ts';
-import { blend } from './blend.ts';
 
-export interface RecommendEvalParams {
-  algo: string;
-  sim?: string;
-  k?: number;
-  centered?: Centering;
-  userBased?: boolean;
-  folds: number;
-  seed: number;
-}
-
-export const recommendAlgos = ['baseline', 'user-knn', 'item-knn', 'knn', 'svd', 'svdpp', 'blend'] as const;
-
-export function makeAlgorithm(params: Omit<RecommendEvalParams, 'folds'>): Algorithm {
-  switch (params.algo) {
-    case 'baseline':
-      return baselineOnly();
-    case 'svd':
-      return svd({ seed: params.seed });
-    case 'svdpp':
-      return svdpp({ ...svdppTuned, seed: params.seed });
-    case 'blend':
-      return blend({
-        seed: params.seed,
-        members: [
-          baselineOnly(),
-          knn({ k: params.k ?? 40, sim: 'pearson_baseline', centering: 'baseline', userBased: false }),
-          svdpp({ ...svdppTuned, seed: params.seed }),
-        ],
-      });
-    case 'user-knn':
-    case 'item-knn':
-    case 'knn': {
-      const sim = params.sim ?? 'msd';
-      if (!(similarityNames as readonly string[]).includes(sim)) {
-        throw new UserError(`unknown similarity "${sim}" (use ${similarityNames.join(', ')})`);
-      }
-      const centering = params.centered ?? 'none';
-      if (centering !== 'none' && centering !== 'mean' && centering !== 'baseline') {
-        throw new UserError(`unknown centering "${String(centering)}" (use none, mean, baseline)`);
-      }
-      if (params.k !== undefined && !(Number.isInteger(params.k) && params.k >= 1)) {
-        throw new UserError(`k must be a positive integer, got ${params.k}`);
-      }
-      const userBased = params.algo === 'knn' ? (params.userBased ?? true) : params.algo === 'user-knn';
-      return knn({ k: params.k ?? 40, sim: sim as SimilarityName, centering, userBased });
-    }
-    default:
-      throw new UserError(`unknown algorithm "${params.algo}" (use ${recommendAlgos.join(', ')})`);
-  }
-}
+export { makeAlgorithm, recommendAlgos } from './algorithms.ts';
+export type { RecommendEvalParams } from './algorithms.ts';
 
 /** A cross-validation as stored: the CvResult plus the run it was recorded as. */
 export type RecommendEvalResult = CvResult & { runId: number; params: RecommendEvalSettings };
@@ -107,7 +53,8 @@ export async function runRecommendEval(
   params: RecommendEvalParams,
   ctx: JobContext,
 ): Promise<RecommendEvalResult> {
-  const algo = makeAlgorithm(params);
+  // Unknown names and bad settings fail here, before a run is recorded.
+  makeAlgorithm(params);
   if (!Number.isInteger(params.folds) || params.folds < 2) {
     throw new UserError(`folds must be an integer ≥ 2, got ${params.folds}`);
   }
@@ -131,7 +78,7 @@ export async function runRecommendEval(
       throw new UserError(`the workspace has ${data.ratings.length} ratings: too few for ${params.folds} folds`);
     }
     ctx.throwIfCancelled();
-    const cv = crossValidate(data, algo, {
+    const cv = await crossValidateParallel(data, params, {
       folds: params.folds,
       seed: params.seed,
       onFold(done, total) {

@@ -127,7 +127,7 @@ function importLines(limits: { orderSlots: number; productSlots: number } | unde
       .all(),
     products: ws.db.prepare('SELECT sku, title FROM products ORDER BY sku').all(),
   };
-  return { tables, resets };
+  return { tables, resets, unsummed: unsummedOrders(ws.db) };
 }
 
 describe('order and product slots', () => {
@@ -146,6 +146,68 @@ describe('order and product slots', () => {
       expect(full.tables.orders.some((o) => (o as { external_id: string }).external_id.endsWith('-R'))).toBe(true);
       // Repeated (order, product, price) lines are kept once: fewer items than lines.
       expect(full.tables.items.length).toBeLessThan(400);
+      // Amounts tallied on the reading side (or summed in SQL where lines come back) are the sums of the kept lines.
+      expect(full.unsummed).toEqual([]);
+      expect(tiny.unsummed).toEqual([]);
     });
   }
+});
+
+/** Orders whose amount is not the sum of their stored lines less the discount. */
+function unsummedOrders(db: ReturnType<typeof tempWorkspace>['db']): unknown[] {
+  return db
+    .prepare(
+      `SELECT o.external_id, o.amount, ROUND(IFNULL((SELECT SUM(quantity * unit_price) FROM order_items
+                                                     WHERE order_id = o.id), 0) - o.discount, 2) AS lines
+         FROM orders o WHERE o.amount <> lines`,
+    )
+    .all();
+}
+
+describe('order amounts', () => {
+  it('are the sums of the kept lines: repeated lines, lines that come back later, a second file adding lines', async () => {
+    const ws = workspace();
+    const first = join(ws.dir, 'first.csv');
+    const second = join(ws.dir, 'second.csv');
+    const head = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country';
+    const date = '12/1/2010 08:26';
+    writeFileSync(
+      first,
+      [
+        head,
+        `700001,A1,Alpha,2,${date},1.50,1,UK`,
+        `700001,A2,Beta,1,${date},2.00,1,UK`,
+        // the same line exported twice: kept once
+        `700001,A2,Beta,1,${date},2.00,1,UK`,
+        // the same product at another price: a line of its own
+        `700001,A2,Beta,5,${date},2.25,1,UK`,
+        `700002,A1,Alpha,3,${date},1.50,2,UK`,
+        // a repeated line with another quantity replaces the earlier one
+        `700002,A1,Alpha,7,${date},1.50,2,UK`,
+        // 700001 comes back after another order
+        `700001,A3,Gamma,4,${date},0.75,1,UK`,
+        `700003,A3,Gamma,1,${date},0.75,3,UK`,
+      ].join('\n') + '\n',
+    );
+    // An order of the first file, with one more line and one changed.
+    writeFileSync(
+      second,
+      [head, `700003,A1,Alpha,2,${date},1.50,3,UK`, `700002,A1,Alpha,1,${date},1.50,2,UK`].join('\n') + '\n',
+    );
+    await runImport(ws.db, { path: first }, testContext(ws.path));
+    const amounts = () => ws.db.prepare('SELECT external_id, amount FROM orders ORDER BY external_id').raw().all();
+    expect(amounts()).toEqual([
+      ['700001', 3 + 2 + 11.25 + 3],
+      ['700002', 10.5],
+      ['700003', 0.75],
+    ]);
+    expect(unsummedOrders(ws.db)).toEqual([]);
+    await runImport(ws.db, { path: second }, testContext(ws.path));
+    expect(amounts()).toEqual([
+      ['700001', 19.25],
+      ['700002', 1.5],
+      ['700003', 3.75],
+    ]);
+    expect(unsummedOrders(ws.db)).toEqual([]);
+  });
 });

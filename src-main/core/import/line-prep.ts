@@ -1,9 +1,9 @@
 /**
  * Order lines made ready for the writer on the reading thread. Everything
  * about a line that needs no database — quantity and price rules, return
- * detection, the order key, numbered lines, which order and product are new —
- * is decided here, so the writing thread (the import's bottleneck: it owns
- * SQLite) only binds numbers. Lines travel as typed columns (moved between
+ * detection, the order key, numbered lines, which order and product are new,
+ * the goods total of an order whose lines come together (order-tally.ts) —
+ * is decided here, so the writing thread (it owns SQLite) only binds numbers. Lines travel as typed columns (moved between
  * threads, not copied); orders and products as small slot numbers, with the
  * data of a new order or product sent once, at its first line.
  *
@@ -13,6 +13,7 @@
  * upsert, exactly as a key the writer's cache had dropped did.
  */
 import type { FieldName } from './fields.ts';
+import { OrderTally } from './order-tally.ts';
 import type { Row, Value } from './writers.ts';
 
 /** One batch of prepared lines (the good rows of a RowBatch, in file order). */
@@ -33,6 +34,14 @@ export interface PreparedLines {
   /** The slot dictionaries were cleared before this batch: slots from earlier batches mean nothing now. */
   resetOrders: boolean;
   resetProducts: boolean;
+  /**
+   * Goods totals (Σ quantity × unit price over the kept lines) of the orders of this batch whose lines so far all
+   * came together, as slot and total: final once the order's last line has gone by. Empty when the file has amounts.
+   */
+  totalSlots: Int32Array;
+  totals: Float64Array;
+  /** Orders of this batch whose lines came back after other orders' (or over a cleared dictionary): summed in SQL. */
+  recount: Int32Array;
 }
 
 export interface NewOrder {
@@ -97,6 +106,15 @@ export class LinePrep {
   private lastId: string | null = null;
   private lastCancel = false;
   private batch: PreparedLines = emptyBatch(0, false, false);
+  // Order totals (see PreparedLines.totals): the tally of the order whose lines go by now, and the orders whose lines
+  // did not come together (their slots, until the order dictionary is cleared).
+  private readonly tally: OrderTally | null;
+  private tallySlot = -1;
+  private tallyClean = false;
+  private scattered = new Set<number>();
+  private readonly totalSlots: number[] = [];
+  private readonly totals: number[] = [];
+  private readonly recount = new Set<number>();
 
   private readonly maxOrders: number;
   private readonly maxProducts: number;
@@ -108,6 +126,8 @@ export class LinePrep {
     this.numbered = fields.includes('line_no');
     this.customerFields = CUSTOMER_FIELDS.filter((f) => fields.includes(f));
     this.productFields = PRODUCT_FIELDS.filter((f) => fields.includes(f));
+    // A file with order amounts keeps them: nothing to sum.
+    this.tally = fields.includes('amount') ? null : new OrderTally();
   }
 
   /** Starts a batch of at most `capacity` lines. */
@@ -117,9 +137,19 @@ export class LinePrep {
     if (resetOrders) {
       this.orderSlots = new Map();
       this.lastKey = null;
+      // An order going on past the clear comes back as a new slot the writer finds stored already: summed in SQL.
+      this.tallySlot = -1;
+      this.scattered = new Set();
     }
-    if (resetProducts) this.productSlots = new Map();
+    if (resetProducts) {
+      this.productSlots = new Map();
+      // The open order's lines are keyed by product slots that now mean nothing: its later lines are summed in SQL.
+      if (this.tallySlot >= 0) this.scatter(this.tallySlot);
+    }
     this.batch = emptyBatch(capacity, resetOrders, resetProducts);
+    this.totalSlots.length = 0;
+    this.totals.length = 0;
+    this.recount.clear();
   }
 
   /** Adds one converted row as the next line; a problem instead when the line cannot be stored. */
@@ -152,6 +182,7 @@ export class LinePrep {
     const b = this.batch;
     // An order's lines mostly come together: the previous line's order saves a lookup.
     let order = key === this.lastKey ? this.lastSlot : this.orderSlots.get(key);
+    const known = order !== undefined;
     if (order === undefined) {
       if (row.date === null || row.date === undefined) return { field: 'date', reason: `missing date for order ${id}` };
       order = this.orderSlots.size;
@@ -201,7 +232,33 @@ export class LinePrep {
     b.quantities[i] = Math.abs(quantity);
     b.unitPrices[i] = round2(unitPrice);
     b.adds[i] = add;
+    if (this.tally) this.tallyLine(order, known, product, b.quantities[i]!, b.unitPrices[i]!, add);
     return null;
+  }
+
+  private tallyLine(order: number, known: boolean, product: number, quantity: number, price: number, add: number) {
+    if (order !== this.tallySlot) {
+      this.closeTally();
+      // An order met before whose lines did not come together: the earlier ones are stored already.
+      if (known) this.scatter(order);
+      this.tallySlot = order;
+      this.tallyClean = !this.scattered.has(order);
+      this.tally!.clear();
+    }
+    if (this.tallyClean) this.tally!.line(product, price, quantity, add);
+    else this.recount.add(order);
+  }
+
+  /** The open order's total so far, into this batch (again when its lines go on in the next). */
+  private closeTally(): void {
+    if (this.tallySlot < 0 || !this.tallyClean) return;
+    this.totalSlots.push(this.tallySlot);
+    this.totals.push(this.tally!.sum());
+  }
+
+  private scatter(order: number): void {
+    this.scattered.add(order);
+    if (order === this.tallySlot) this.tallyClean = false;
   }
 
   /** The batch so far, its columns cut to the lines it holds. */
@@ -209,6 +266,7 @@ export class LinePrep {
     const b = this.batch;
     const n = b.count;
     this.batch = emptyBatch(0, false, false);
+    this.closeTally();
     return {
       ...b,
       orders: b.orders.slice(0, n),
@@ -216,13 +274,18 @@ export class LinePrep {
       quantities: b.quantities.slice(0, n),
       unitPrices: b.unitPrices.slice(0, n),
       adds: b.adds.slice(0, n),
+      totalSlots: Int32Array.from(this.totalSlots),
+      totals: Float64Array.from(this.totals),
+      recount: Int32Array.from(this.recount),
     };
   }
 }
 
 /** The buffers to move (not copy) when posting prepared lines to another thread. */
 export function lineTransferables(p: PreparedLines): ArrayBuffer[] {
-  return [p.orders, p.products, p.quantities, p.unitPrices, p.adds].map((a) => a.buffer as ArrayBuffer);
+  return [p.orders, p.products, p.quantities, p.unitPrices, p.adds, p.totalSlots, p.totals, p.recount].map(
+    (a) => a.buffer as ArrayBuffer,
+  );
 }
 
 function emptyBatch(capacity: number, resetOrders: boolean, resetProducts: boolean): PreparedLines {
@@ -237,6 +300,9 @@ function emptyBatch(capacity: number, resetOrders: boolean, resetProducts: boole
     newProducts: [],
     resetOrders,
     resetProducts,
+    totalSlots: new Int32Array(0),
+    totals: new Float64Array(0),
+    recount: new Int32Array(0),
   };
 }
 

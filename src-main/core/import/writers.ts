@@ -211,17 +211,22 @@ function orderLinesWriter(db: Db, runId: number, mapped: ReadonlySet<FieldName>)
   );
   // Paid amount = sum of the lines less the order's discount, for the orders of each batch, as their lines land:
   // done here rather than once at the end, this thread's work overlaps the reading of the next batches. An order
-  // whose lines span batches is summed again with each; the last sum has all its lines.
-  const updateAmounts = mapped.has('amount')
+  // whose lines span batches is set again with each batch; the last has all its lines. The reader tallies the
+  // orders created by this run whose lines come together (line-prep.ts); the others — stored before this run,
+  // or with lines scattered over the file — are summed from their stored lines.
+  const sumAmounts = mapped.has('amount')
     ? null
     : db.prepare(
         `UPDATE orders SET amount = ROUND(IFNULL((SELECT SUM(quantity * unit_price) FROM order_items
                                                   WHERE order_id = orders.id), 0) - discount, 2)
          WHERE id IN (SELECT value FROM json_each(?))`,
       );
+  const setAmount = db.prepare('UPDATE orders SET amount = ROUND(? - discount, 2) WHERE id = ?');
   // Slot → id (see line-prep.ts); 0 = none.
   let orderIds: number[] = [];
   let productIds: number[] = [];
+  // Slot → 1 when the order was stored before this run created it (its stored lines count too).
+  let stored: number[] = [];
   const ids = new Map<string, number>();
 
   function writeOrders(p: PreparedLines): void {
@@ -256,7 +261,12 @@ function orderLinesWriter(db: Db, runId: number, mapped: ReadonlySet<FieldName>)
     }
     for (const r of insertOrders.flush() as { id: number; external_id: string }[]) ids.set(r.external_id, r.id);
     p.newOrders.forEach((o, i) => {
-      orderIds[o.slot] = ids.get(o.key) ?? (upsertOrder.get(params[i]) as { id: number }).id;
+      const id = ids.get(o.key);
+      if (id !== undefined) orderIds[o.slot] = id;
+      else {
+        orderIds[o.slot] = (upsertOrder.get(params[i]) as { id: number }).id;
+        stored[o.slot] = 1;
+      }
     });
     ids.clear();
   }
@@ -266,7 +276,10 @@ function orderLinesWriter(db: Db, runId: number, mapped: ReadonlySet<FieldName>)
       throw new Error('order lines are written prepared (writePrepared)');
     },
     writePrepared(p) {
-      if (p.resetOrders) orderIds = [];
+      if (p.resetOrders) {
+        orderIds = [];
+        stored = [];
+      }
       if (p.resetProducts) productIds = [];
       for (const { slot, sku, row } of p.newProducts) productIds[slot] = entities.storeProduct(sku, row);
       writeOrders(p);
@@ -287,12 +300,16 @@ function orderLinesWriter(db: Db, runId: number, mapped: ReadonlySet<FieldName>)
         (add ? addItems : replaceItems).write(to - from, (args, at, line) => fill(args, at, offset + line));
         from = to;
       }
-      if (updateAmounts) {
-        const touchedOrders: number[] = [];
-        for (let i = 0, last = -1; i < p.count; i++) {
-          if (orders[i] !== last) touchedOrders.push(orderIds[(last = orders[i]!)]!);
+      if (sumAmounts) {
+        const summed: number[] = [];
+        const { totalSlots, totals, recount } = p;
+        for (let i = 0; i < totalSlots.length; i++) {
+          const slot = totalSlots[i]!;
+          if (stored[slot]) summed.push(orderIds[slot]!);
+          else setAmount.run(totals[i], orderIds[slot]);
         }
-        updateAmounts.run(JSON.stringify(touchedOrders));
+        for (const slot of recount) summed.push(orderIds[slot]!);
+        if (summed.length) sumAmounts.run(JSON.stringify(summed));
       }
     },
     finish() {

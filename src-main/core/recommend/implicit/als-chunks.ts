@@ -4,7 +4,7 @@
  * are left. Which thread runs
  * a chunk never changes its rows' arithmetic.
  */
-import { gramChunk, projectRows, solveRows, type RowSolver } from './als-kernel.ts';
+import { gramChunk, kernelRows, projectRows, solveRows, type RowSolver } from './als-kernel.ts';
 import { chunksOf, type ChunkOp, type SideViews } from './als-shared.ts';
 import { NEXT } from '../../util/helper-thread.ts';
 
@@ -15,6 +15,7 @@ export function runChunk(v: SideViews, op: ChunkOp, ch: number, solver: RowSolve
     const from = ch * v.projectChunk;
     const to = Math.min(nFixed, from + v.projectChunk);
     if (op === 'project') projectRows(d.Y, d.f, v.Ginv, d.Z!, from, to);
+    else if (op === 'kernel') kernelRows(d.Y, d.Z!, d.f, d.kernel!, from, to);
     else gramChunk(d.Y, d.f, from, to, v.partials.subarray(ch * d.f * d.f, (ch + 1) * d.f * d.f));
   } else {
     const nRows = d.indptr.length - 1;

@@ -13,13 +13,18 @@ import {
   addGramChunks,
   cgCost,
   inverseSpd,
+  packedSize,
+  popularityOrder,
   RowSolver,
   woodburyCost,
+  woodburyKernelCost,
+  woodburyKernelLimit,
   woodburyLimit,
   type AlsSolver,
 } from './als-kernel.ts';
 import {
   CMD_GRAM,
+  CMD_KERNEL,
   CMD_PROJECT,
   CMD_SOLVE,
   CTRL_WORDS,
@@ -62,24 +67,52 @@ export const THREAD_MIN_CELLS = 200_000;
 /** The most memory Z = Y G⁻¹ may take for one side; a side over it solves every row by CG. */
 export const Z_MAX_BYTES = 256 * 1024 * 1024;
 
-/** The Woodbury row limit for a side, or 0 when its Z would cost more than the rows it saves (or too much memory). */
+/** The most memory K = Y G⁻¹ Yᵀ may take for one side (a fixed side of up to 4095 rows). */
+export const K_MAX_BYTES = 64 * 1024 * 1024;
+
+/** How a side's short rows are solved: up to `limit` cells by Woodbury (0: none), through K when `kernel`. */
+export interface WoodburyPlan {
+  limit: number;
+  kernel: boolean;
+}
+
+/**
+ * The cheaper Woodbury plan for a side by the cost model, or none when Z (and K) would cost more than the rows they
+ * save, or too much memory: with a small fixed side, K's nFixed²·f/2 once per half-step buys a far cheaper solve
+ * per row and a longer limit.
+ */
 export function woodburyPlan(
   indptr: Int32Array,
   nFixed: number,
   f: number,
   solver: AlsSolver,
   cgSteps: number,
-): number {
-  if (solver !== 'auto') return 0;
-  const limit = woodburyLimit(f, cgSteps);
-  if (limit === 0 || nFixed * f * 8 > Z_MAX_BYTES) return 0;
-  let saving = 0;
-  for (let u = 0; u + 1 < indptr.length; u++) {
-    const n = indptr[u + 1]! - indptr[u]!;
-    if (n <= limit) saving += cgCost(n, f, cgSteps) - woodburyCost(n, f);
+): WoodburyPlan {
+  const none: WoodburyPlan = { limit: 0, kernel: false };
+  if (solver !== 'auto' || nFixed * f * 8 > Z_MAX_BYTES) return none;
+  const saving = (limit: number, cost: (n: number, f: number) => number) => {
+    let s = 0;
+    for (let u = 0; u + 1 < indptr.length; u++) {
+      const n = indptr[u + 1]! - indptr[u]!;
+      if (n <= limit) s += cgCost(n, f, cgSteps) - cost(n, f);
+    }
+    return s;
+  };
+  // Z costs nFixed·f² mult-adds, G⁻¹ f³; K another nFixed²·f/2.
+  const zCost = nFixed * f * f + f * f * f;
+  let best = none;
+  let bestSaving = 0;
+  const plain = woodburyLimit(f, cgSteps);
+  if (plain > 0) {
+    const s = saving(plain, woodburyCost) - zCost;
+    if (s > bestSaving) [best, bestSaving] = [{ limit: plain, kernel: false }, s];
   }
-  // Z costs nFixed·f² mult-adds, G⁻¹ f³.
-  return saving > nFixed * f * f + f * f * f ? limit : 0;
+  const withK = woodburyKernelLimit(f, cgSteps);
+  if (withK > 0 && packedSize(nFixed) * 8 <= K_MAX_BYTES) {
+    const s = saving(withK, woodburyKernelCost) - zCost - (nFixed * nFixed * f) / 2;
+    if (s > bestSaving) best = { limit: withK, kernel: true };
+  }
+  return best;
 }
 
 const workerUrl = () => workerEntry(import.meta.url, 'als-worker.ts', 'als-worker.js');
@@ -111,14 +144,16 @@ function buildSetup(
   const f64 = (b: ArrayBufferLike) => new Float64Array(b);
   const i32 = (b: ArrayBufferLike) => new Int32Array(b);
   const side = (csr: UserItemMatrix['byUser'], cm1: Float64Array, nFixed: number): SideSetup => {
-    const woodburyMax = woodburyPlan(csr.indptr, nFixed, f, o.solver, o.cgSteps);
+    const plan = woodburyPlan(csr.indptr, nFixed, f, o.solver, o.cgSteps);
     return {
       nRows: csr.indptr.length - 1,
       indptr: place(csr.indptr, i32).buffer as SharedArrayBuffer,
       cols: place(csr.indices, i32).buffer as SharedArrayBuffer,
       cm1: place(cm1, f64).buffer as SharedArrayBuffer,
-      z: woodburyMax > 0 ? (alloc(nFixed * f * 8) as SharedArrayBuffer) : null,
-      woodburyMax,
+      z: plan.limit > 0 ? (alloc(nFixed * f * 8) as SharedArrayBuffer) : null,
+      k: plan.kernel ? (alloc(packedSize(nFixed) * 8) as SharedArrayBuffer) : null,
+      kOrder: plan.kernel ? (place(popularityOrder(csr.indices, nFixed), i32).buffer as SharedArrayBuffer) : null,
+      woodburyMax: plan.limit,
     };
   };
   return {
@@ -196,6 +231,7 @@ export function createAlsEngine(
       if (d.Z) {
         inverseSpd(d.G, f, v.Ginv);
         shared(v, 'project', CMD_PROJECT | flag);
+        if (d.kernel) shared(v, 'kernel', CMD_KERNEL | flag);
       }
       shared(v, 'solve', CMD_SOLVE | flag, checkCancelled);
     },

@@ -11,15 +11,75 @@
  *             computed once per half-step, only the row's n×n system is formed and factorised,
  *             ≈ n²f/2 + 3nf + n³/6 per row — a customer with 9 cells costs a quarter of 3 CG steps at f = 64
  *             and is solved exactly rather than approximately.
- * The 'auto' mode (the fit's default) takes woodbury for every row where it is cheaper than CG and CG for the
- * long rows (popular items, heavy buyers). A row's arithmetic depends only on its own cells, G and Z, never on
- * which thread or chunk solves it, so one thread and two give bit-identical factors.
+ *   woodburyKernel  the same exact solution when the fixed side is small (a shop's thousand products): with
+ *             K = Y G⁻¹ Yᵀ computed once per half-step (KernelTable), the n×n system is looked up, not formed:
+ *             ≈ 2n² + n³/6 + nf per row, cheaper than CG up to 57 cells at f = 64.
+ * The 'auto' mode (the fit's default) takes a Woodbury solve for every row where it is cheaper than CG and CG for
+ * the long rows (popular items, heavy buyers). A row's arithmetic depends only on its own cells, G, Z and K, never
+ * on which thread or chunk solves it, so one thread and two give bit-identical factors.
  */
 
 export type AlsSolver = 'auto' | 'cg' | 'cholesky';
 
-/** Rows with more cells than this run CG in place rather than on a gathered copy (4096 × 64 doubles = 2 MB). */
-export const GATHER_MAX = 4096;
+/**
+ * The most factors a gathered copy of a row's cells holds (16 MB of float32 per thread, grown only as far as the
+ * longest row needs): longer rows run CG in place. A long row of the big side (an item bought by 17k of a million
+ * customers) is read four times per CG solve; gathered once, the other passes stream through one block instead of
+ * jumping through 256 MB of factors. (Four times this, to gather all but the top product of a 1M-customer shop,
+ * saved nothing measurable and cost 120 MB.)
+ */
+export const GATHER_MAX_VALUES = 1 << 22;
+
+/**
+ * CG's per-cell work for two cells (rows o0 and o1 of Yv; o1 < 0: one): out += d0·y0 + d1·y1 with d = (c − 1)(y·v),
+ * minus c with `minusB`. Two cells per pass over out halve its loads and stores, and four independent sums per
+ * cell keep the multiply-adds from waiting on each other. multiply() and the gathered multiply both call it on the
+ * same pairs, so they agree to the bit.
+ */
+function addCells(
+  Yv: Float32Array,
+  o0: number,
+  cm0: number,
+  o1: number,
+  cm1: number,
+  v: Float64Array,
+  f: number,
+  out: Float64Array,
+  minusB: boolean,
+): void {
+  let a0 = 0;
+  let a1 = 0;
+  let b0 = 0;
+  let b1 = 0;
+  const f2 = f & ~1;
+  if (o1 < 0) {
+    let b = 0;
+    for (; b < f2; b += 2) {
+      a0 += Yv[o0 + b]! * v[b]!;
+      a1 += Yv[o0 + b + 1]! * v[b + 1]!;
+    }
+    if (b < f) a0 += Yv[o0 + b]! * v[b]!;
+    const d = minusB ? cm0 * (a0 + a1) - (1 + cm0) : cm0 * (a0 + a1);
+    for (b = 0; b < f; b++) out[b]! += d * Yv[o0 + b]!;
+    return;
+  }
+  let b = 0;
+  for (; b < f2; b += 2) {
+    const v0 = v[b]!;
+    const v1 = v[b + 1]!;
+    a0 += Yv[o0 + b]! * v0;
+    a1 += Yv[o0 + b + 1]! * v1;
+    b0 += Yv[o1 + b]! * v0;
+    b1 += Yv[o1 + b + 1]! * v1;
+  }
+  if (b < f) {
+    a0 += Yv[o0 + b]! * v[b]!;
+    b0 += Yv[o1 + b]! * v[b]!;
+  }
+  const d0 = minusB ? cm0 * (a0 + a1) - (1 + cm0) : cm0 * (a0 + a1);
+  const d1 = minusB ? cm1 * (b0 + b1) - (1 + cm1) : cm1 * (b0 + b1);
+  for (b = 0; b < f; b++) out[b]! += d0 * Yv[o0 + b]! + d1 * Yv[o1 + b]!;
+}
 
 /** FᵀF (f×f, doubles) of n rows of f factors, plus λ on the diagonal. */
 export function gram(
@@ -63,8 +123,10 @@ export class RowSolver {
   private readonly t: Float64Array;
   private readonly sol: Float64Array;
   private readonly sd: Float64Array;
-  /** The row's cells side by side in doubles (its Y rows, then for Woodbury its Z rows) and their c − 1. */
-  private yl = new Float64Array(0);
+  /** The row's cells' ranks in a KernelTable. */
+  private readonly rk: Int32Array;
+  /** The row's cells side by side (its Y rows as they are, float32; for Woodbury its Z rows) and their c − 1. */
+  private yl = new Float32Array(0);
   private zl: Float64Array;
   private cl = new Float64Array(0);
 
@@ -80,16 +142,22 @@ export class RowSolver {
     this.t = new Float64Array(woodburyMax);
     this.sol = new Float64Array(woodburyMax);
     this.sd = new Float64Array(woodburyMax);
+    this.rk = new Int32Array(woodburyMax);
     this.zl = new Float64Array(woodburyMax * f);
   }
 
-  /** Copies the Y rows of the row's cells side by side into yl (doubles, exact) and their c − 1 into cl. */
+  /** The longest row cgGathered gathers. */
+  private gatherRows(): number {
+    return Math.max(this.woodburyMax, Math.floor(GATHER_MAX_VALUES / this.f));
+  }
+
+  /** Copies the Y rows of the row's cells side by side into yl and their c − 1 into cl. */
   private gather(Y: Float32Array, cols: Int32Array, cm1: Float64Array, from: number, to: number): void {
     const f = this.f;
     const n = to - from;
     if (this.yl.length < n * f) {
-      const rows = Math.min(GATHER_MAX, Math.max(n, 64, (2 * this.yl.length) / f));
-      this.yl = new Float64Array(rows * f);
+      const rows = Math.min(this.gatherRows(), Math.max(n, 64, (2 * this.yl.length) / f));
+      this.yl = new Float32Array(rows * f);
       this.cl = new Float64Array(rows);
     }
     const { yl, cl } = this;
@@ -102,7 +170,7 @@ export class RowSolver {
   }
 
   /** multiply() on the gathered cells yl/cl (n of them): the same sums in the same order. */
-  private multiplyGathered(G: Float64Array, n: number, v: Float64Array, out: Float64Array): void {
+  private multiplyGathered(G: Float64Array, n: number, v: Float64Array, out: Float64Array, minusB: boolean): void {
     const f = this.f;
     const { yl, cl } = this;
     const f4 = f & ~3;
@@ -122,19 +190,15 @@ export class RowSolver {
       for (; b < f; b++) s0 += G[row + b]! * v[b]!;
       out[a] = s0 + s1 + s2 + s3;
     }
-    for (let j = 0; j < n; j++) {
-      const o = j * f;
-      let d = 0;
-      for (let b = 0; b < f; b++) d += yl[o + b]! * v[b]!;
-      d *= cl[j]!;
-      for (let b = 0; b < f; b++) out[b]! += d * yl[o + b]!;
-    }
+    let j = 0;
+    for (; j + 1 < n; j += 2) addCells(yl, j * f, cl[j]!, (j + 1) * f, cl[j + 1]!, v, f, out, minusB);
+    if (j < n) addCells(yl, j * f, cl[j]!, -1, 0, v, f, out, minusB);
   }
 
   /**
    * cg() with the row's cells gathered first: the four passes over them read one contiguous block of doubles
-   * instead of scattered float32 rows. Same arithmetic in the same order, so the same x to the bit; a row
-   * longer than GATHER_MAX cells runs cg() in place.
+   * instead of scattered rows. Same arithmetic in the same order, so the same x to the bit; a row longer than
+   * the gather buffer's limit runs cg() in place.
    */
   cgGathered(
     G: Float64Array,
@@ -147,19 +211,14 @@ export class RowSolver {
     steps: number,
   ): void {
     const n = to - from;
-    if (n > GATHER_MAX) {
+    if (n > this.gatherRows()) {
       this.cg(G, Y, cols, cm1, from, to, x, steps);
       return;
     }
     this.gather(Y, cols, cm1, from, to);
-    const { f, r, p, ap, yl, cl } = this;
-    this.multiplyGathered(G, n, x, r);
+    const { f, r, p, ap } = this;
+    this.multiplyGathered(G, n, x, r, true);
     for (let a = 0; a < f; a++) r[a] = -r[a]!;
-    for (let j = 0; j < n; j++) {
-      const o = j * f;
-      const c = 1 + cl[j]!;
-      for (let b = 0; b < f; b++) r[b]! += c * yl[o + b]!;
-    }
     let rs = 0;
     for (let a = 0; a < f; a++) {
       p[a] = r[a]!;
@@ -167,7 +226,7 @@ export class RowSolver {
     }
     for (let it = 0; it < steps; it++) {
       if (rs < 1e-20) return;
-      this.multiplyGathered(G, n, p, ap);
+      this.multiplyGathered(G, n, p, ap, false);
       let pap = 0;
       for (let a = 0; a < f; a++) pap += p[a]! * ap[a]!;
       if (!(pap > 0)) return;
@@ -184,7 +243,10 @@ export class RowSolver {
     }
   }
 
-  /** out = (G + Σ (c−1) y yᵀ) v over the row's cells. */
+  /**
+   * out = (G + Σ (c−1) y yᵀ) v over the row's cells, minus b = Σ c y with `minusB` (the residual's negative in the
+   * same pass over the cells).
+   */
   private multiply(
     G: Float64Array,
     Y: Float32Array,
@@ -194,6 +256,7 @@ export class RowSolver {
     to: number,
     v: Float64Array,
     out: Float64Array,
+    minusB: boolean,
   ): void {
     const f = this.f;
     // G v is f² of the row's work: four independent sums let the CPU overlap the multiply-adds.
@@ -214,13 +277,9 @@ export class RowSolver {
       for (; b < f; b++) s0 += G[row + b]! * v[b]!;
       out[a] = s0 + s1 + s2 + s3;
     }
-    for (let q = from; q < to; q++) {
-      const o = cols[q]! * f;
-      let d = 0;
-      for (let b = 0; b < f; b++) d += Y[o + b]! * v[b]!;
-      d *= cm1[q]!;
-      for (let b = 0; b < f; b++) out[b]! += d * Y[o + b]!;
-    }
+    let q = from;
+    for (; q + 1 < to; q += 2) addCells(Y, cols[q]! * f, cm1[q]!, cols[q + 1]! * f, cm1[q + 1]!, v, f, out, minusB);
+    if (q < to) addCells(Y, cols[q]! * f, cm1[q]!, -1, 0, v, f, out, minusB);
   }
 
   /**
@@ -239,13 +298,8 @@ export class RowSolver {
   ): void {
     const { f, r, p, ap } = this;
     // r = b − A x with b = Σ c y (p = 1 on the row's cells, 0 elsewhere).
-    this.multiply(G, Y, cols, cm1, from, to, x, r);
+    this.multiply(G, Y, cols, cm1, from, to, x, r, true);
     for (let a = 0; a < f; a++) r[a] = -r[a]!;
-    for (let q = from; q < to; q++) {
-      const o = cols[q]! * f;
-      const c = 1 + cm1[q]!;
-      for (let b = 0; b < f; b++) r[b]! += c * Y[o + b]!;
-    }
     let rs = 0;
     for (let a = 0; a < f; a++) {
       p[a] = r[a]!;
@@ -254,7 +308,7 @@ export class RowSolver {
     for (let it = 0; it < steps; it++) {
       // An exact zero residual: done (the step size below would be 0/0).
       if (rs < 1e-20) return;
-      this.multiply(G, Y, cols, cm1, from, to, p, ap);
+      this.multiply(G, Y, cols, cm1, from, to, p, ap, false);
       let pap = 0;
       for (let a = 0; a < f; a++) pap += p[a]! * ap[a]!;
       if (!(pap > 0)) return;
@@ -333,6 +387,57 @@ export class RowSolver {
     }
   }
 
+  /**
+   * woodbury() with K = Y G⁻¹ Yᵀ of the whole (small) fixed side given (KernelTable): the row's n×n
+   * system is looked up instead of formed from n² dot products of f, and x = Σ_j (c_j − √d_j s_j) z_j takes one
+   * pass over the row's Z rows. ≈ 2n² + n³/6 + nf per row, against ≈ n²f/2 for woodbury(), so it pays on rows
+   * up to 57 cells at f = 64 (cheaper than CG there) where woodbury() stops at 26.
+   */
+  woodburyKernel(
+    table: KernelTable,
+    Z: Float64Array,
+    cols: Int32Array,
+    cm1: Float64Array,
+    from: number,
+    to: number,
+    x: Float64Array,
+  ): void {
+    const f = this.f;
+    const n = to - from;
+    if (n > this.woodburyMax) throw new RangeError(`row of ${n} cells is longer than the Woodbury buffers`);
+    const { s: S, t, sol, sd, rk } = this;
+    const { K, rank } = table;
+    for (let j = 0; j < n; j++) {
+      sd[j] = Math.sqrt(cm1[from + j]!);
+      t[j] = 0;
+      rk[j] = rank[cols[from + j]!]!;
+    }
+    // S = I + D^½ K D^½ (lower triangle) and t = D^½ K c, from K's packed lower triangle (entry hi, lo ≤ hi).
+    for (let j = 0; j < n; j++) {
+      const rj = rk[j]!;
+      const sj = sd[j]!;
+      const oj = j * n;
+      for (let k = 0; k < j; k++) {
+        const rkk = rk[k]!;
+        const kjk = rj >= rkk ? K[((rj * (rj + 1)) >>> 1) + rkk]! : K[((rkk * (rkk + 1)) >>> 1) + rj]!;
+        S[oj + k] = sj * sd[k]! * kjk;
+        t[j]! += kjk * (1 + cm1[from + k]!);
+        t[k]! += kjk * (1 + cm1[from + j]!);
+      }
+      const kjj = K[((rj * (rj + 1)) >>> 1) + rj]!;
+      S[oj + j] = 1 + sj * sj * kjj;
+      t[j]! += kjj * (1 + cm1[from + j]!);
+    }
+    for (let j = 0; j < n; j++) t[j] = sd[j]! * t[j]!;
+    choleskySolve(S, n, t, sol);
+    x.fill(0);
+    for (let j = 0; j < n; j++) {
+      const w = 1 + cm1[from + j]! - sd[j]! * sol[j]!;
+      const zo = cols[from + j]! * f;
+      for (let a = 0; a < f; a++) x[a]! += w * Z[zo + a]!;
+    }
+  }
+
   /** The exact solution by Cholesky of the f×f system into x. */
   exact(
     G: Float64Array,
@@ -379,11 +484,18 @@ export function choleskyFactor(A: Float64Array, n: number): void {
     if (!(d > 0)) throw new RangeError('system is not positive definite (regularization 0 on too little data?)');
     const ljj = Math.sqrt(d);
     A[rj + j] = ljj;
+    // Two sums per dot product: the n³/6 multiply-adds here are most of a short row's Woodbury solve.
     for (let i = j + 1; i < n; i++) {
       const ri = i * n;
-      let s = A[ri + j]!;
-      for (let k = 0; k < j; k++) s -= A[ri + k]! * A[rj + k]!;
-      A[ri + j] = s / ljj;
+      let s0 = A[ri + j]!;
+      let s1 = 0;
+      let k = 0;
+      for (; k + 1 < j; k += 2) {
+        s0 -= A[ri + k]! * A[rj + k]!;
+        s1 -= A[ri + k + 1]! * A[rj + k + 1]!;
+      }
+      if (k < j) s0 -= A[ri + k]! * A[rj + k]!;
+      A[ri + j] = (s0 + s1) / ljj;
     }
   }
 }
@@ -460,6 +572,80 @@ export function woodburyLimit(f: number, steps: number): number {
   return n;
 }
 
+/** Mult-adds (and look-ups) of woodburyKernel on a row with n cells. */
+export function woodburyKernelCost(n: number, f: number): number {
+  return 2 * n * n + (n * n * n) / 6 + n * f;
+}
+
+/** The longest row woodburyKernel should take: beyond it CG is cheaper (57 at f = 64 with 3 steps). */
+export function woodburyKernelLimit(f: number, steps: number): number {
+  let n = 0;
+  while (n < 1024 && woodburyKernelCost(n + 1, f) < cgCost(n + 1, f, steps)) n++;
+  return n;
+}
+
+/**
+ * K = Y G⁻¹ Yᵀ = Y Zᵀ of a small fixed side (a shop's thousand products): a few MB that replace the n² dot products
+ * of f each short row's Woodbury solve would form. Symmetric, so stored as a packed lower triangle, entry (i, j ≤ i)
+ * at i(i+1)/2 + j, with rows and columns in order of popularity: the pairs most rows look up sit together at the
+ * start, in cache, instead of anywhere in megabytes.
+ */
+export interface KernelTable {
+  K: Float64Array;
+  /** Fixed index → its row and column in K, and back. */
+  rank: Int32Array;
+  order: Int32Array;
+}
+
+/** Doubles in a packed lower triangle of n rows. */
+export const packedSize = (n: number): number => (n * (n + 1)) / 2;
+
+/** Fixed indices by how many of the solved side's cells name them, most first (ties by index): KernelTable.order. */
+export function popularityOrder(cols: Int32Array, nFixed: number): Int32Array {
+  const count = new Int32Array(nFixed);
+  for (let q = 0; q < cols.length; q++) count[cols[q]!]!++;
+  return Int32Array.from({ length: nFixed }, (_, i) => i).sort((a, b) => count[b]! - count[a]! || a - b);
+}
+
+/** KernelTable.rank from its order. */
+export function ranksOf(order: Int32Array, rank: Int32Array = new Int32Array(order.length)): Int32Array {
+  for (let r = 0; r < order.length; r++) rank[order[r]!] = r;
+  return rank;
+}
+
+/** Rows from..to (ranks) of the table's K from Y and Z = Y G⁻¹. */
+export function kernelRows(
+  Y: Float32Array,
+  Z: Float64Array,
+  f: number,
+  table: KernelTable,
+  from: number,
+  to: number,
+): void {
+  const { K, order } = table;
+  const f4 = f & ~3;
+  for (let i = from; i < to; i++) {
+    const yo = order[i]! * f;
+    const ko = (i * (i + 1)) / 2;
+    for (let j = 0; j <= i; j++) {
+      const zo = order[j]! * f;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let a = 0;
+      for (; a < f4; a += 4) {
+        s0 += Y[yo + a]! * Z[zo + a]!;
+        s1 += Y[yo + a + 1]! * Z[zo + a + 1]!;
+        s2 += Y[yo + a + 2]! * Z[zo + a + 2]!;
+        s3 += Y[yo + a + 3]! * Z[zo + a + 3]!;
+      }
+      for (; a < f; a++) s0 += Y[yo + a]! * Z[zo + a]!;
+      K[ko + j] = s0 + s1 + s2 + s3;
+    }
+  }
+}
+
 /** G⁻¹ of a symmetric positive definite f×f matrix (Cholesky, then one solve per unit vector). */
 export function inverseSpd(G: Float64Array, f: number, out: Float64Array = new Float64Array(f * f)): Float64Array {
   const L = Float64Array.from(G);
@@ -517,6 +703,8 @@ export interface HalfStepData {
   G: Float64Array;
   /** Y G⁻¹ when Woodbury rows are solved this half-step, else null. */
   Z: Float64Array | null;
+  /** Y G⁻¹ Yᵀ when the short rows take woodburyKernel, else null (needs Z). */
+  kernel: KernelTable | null;
   solver: AlsSolver;
   cgSteps: number;
   /** Rows with at most this many cells go to Woodbury (with Z). */
@@ -525,13 +713,15 @@ export interface HalfStepData {
 
 /** Re-solves rows u0..u1 of X against Y; the solver's buffers are reused from row to row. */
 export function solveRows(d: HalfStepData, solver: RowSolver, x: Float64Array, u0: number, u1: number): void {
-  const { X, Y, f, indptr, cols, cm1, G, Z } = d;
+  const { X, Y, f, indptr, cols, cm1, G, Z, kernel } = d;
   for (let u = u0; u < u1; u++) {
     const from = indptr[u]!;
     const to = indptr[u + 1]!;
     const base = u * f;
     if (d.solver === 'cholesky') solver.exact(G, Y, cols, cm1, from, to, x);
-    else if (Z !== null && to - from <= d.woodburyMax) solver.woodbury(Z, Y, cols, cm1, from, to, x);
+    else if (Z !== null && kernel !== null && to - from <= d.woodburyMax) {
+      solver.woodburyKernel(kernel, Z, cols, cm1, from, to, x);
+    } else if (Z !== null && to - from <= d.woodburyMax) solver.woodbury(Z, Y, cols, cm1, from, to, x);
     else {
       for (let a = 0; a < f; a++) x[a] = X[base + a]!;
       solver.cgGathered(G, Y, cols, cm1, from, to, x, d.cgSteps);

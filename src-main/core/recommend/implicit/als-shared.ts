@@ -3,7 +3,7 @@
  * control words they step through once per command, and the per-fit buffers both sides map. Modelled on the
  * k-means engine (analytics/cluster/kmeans-shared.ts).
  */
-import type { AlsSolver, HalfStepData } from './als-kernel.ts';
+import { ranksOf, type AlsSolver, type HalfStepData } from './als-kernel.ts';
 import { HELPER_WORDS } from '../../util/helper-thread.ts';
 
 /** The control words are the ones every helper has (util/helper-thread.ts), no more. */
@@ -14,6 +14,7 @@ export const CTRL_WORDS = HELPER_WORDS;
 export const CMD_SOLVE = 2; // re-solve the side's rows
 export const CMD_PROJECT = 3; // Z = Y G⁻¹ for the side's fixed factors
 export const CMD_GRAM = 4; // per-chunk shares of YᵀY for the side's fixed factors
+export const CMD_KERNEL = 5; // K = Y G⁻¹ Yᵀ (lower triangle) for the side's fixed factors, after Z
 export const OP_MASK = 15;
 export const SIDE_ITEMS = 16;
 
@@ -28,6 +29,9 @@ export interface SideSetup {
   cm1: SharedArrayBuffer;
   /** Y G⁻¹ of the fixed side (nFixed × f doubles) when this side uses Woodbury rows, else null. */
   z: SharedArrayBuffer | null;
+  /** K = Y G⁻¹ Yᵀ of the fixed side (packed, doubles) and its order (Int32, nFixed) when the short rows use it. */
+  k: SharedArrayBuffer | null;
+  kOrder: SharedArrayBuffer | null;
   woodburyMax: number;
 }
 
@@ -58,13 +62,21 @@ export interface SideViews {
 }
 
 /** What a command does with a side's chunks. */
-export type ChunkOp = 'solve' | 'project' | 'gram';
+export type ChunkOp = 'solve' | 'project' | 'kernel' | 'gram';
 
 export const chunksOf = (rows: number, chunk: number): number => Math.ceil(rows / chunk);
 
-/** Rows per claimed chunk: about 256 chunks a side, never under 16 rows. */
+/** Rows per claimed chunk for the per-chunk Gram shares and projections: about 256 chunks a side, never under 16 rows. */
 export function chunkRows(rows: number): number {
   return Math.max(16, Math.ceil(rows / 256));
+}
+
+/**
+ * Rows per claimed chunk of solves: about 1024 chunks a side. Row costs are skewed (one product of a 1M-customer
+ * shop holds 3 % of all cells): small chunks keep the two threads finishing together.
+ */
+export function solveChunkRows(rows: number): number {
+  return Math.max(1, Math.ceil(rows / 1024));
 }
 
 /** The two half-steps' views of one fit's buffers (both threads build the same). */
@@ -85,12 +97,20 @@ export function sideViews(s: AlsSetup): [SideViews, SideViews] {
       cm1: new Float64Array(rows.cm1),
       G,
       Z: rows.z ? new Float64Array(rows.z) : null,
+      kernel:
+        rows.k && rows.kOrder
+          ? {
+              K: new Float64Array(rows.k),
+              order: new Int32Array(rows.kOrder),
+              rank: ranksOf(new Int32Array(rows.kOrder)),
+            }
+          : null,
       solver: s.solver,
       cgSteps: s.cgSteps,
       woodburyMax: rows.woodburyMax,
     },
     Ginv,
-    chunk: chunkRows(rows.nRows),
+    chunk: solveChunkRows(rows.nRows),
     projectChunk: chunkRows(nFixed),
     partials,
   });

@@ -6,12 +6,14 @@
 import { RowSolver } from './als-kernel.ts';
 import {
   CMD_GRAM,
+  CMD_KERNEL,
   CMD_PROJECT,
   CMD_SOLVE,
   OP_MASK,
   SIDE_ITEMS,
   sideViews,
   type AlsSetup,
+  type ChunkOp,
   type SideViews,
 } from './als-shared.ts';
 import { claimChunks } from './als-chunks.ts';
@@ -30,9 +32,15 @@ serveHelper('ALS', {
   },
   run(cmd, ctrl) {
     const op = cmd & OP_MASK;
-    if (op !== CMD_SOLVE && op !== CMD_PROJECT && op !== CMD_GRAM) throw new Error(`unknown ALS command ${cmd}`);
+    const ops: Record<number, ChunkOp> = {
+      [CMD_SOLVE]: 'solve',
+      [CMD_PROJECT]: 'project',
+      [CMD_KERNEL]: 'kernel',
+      [CMD_GRAM]: 'gram',
+    };
+    const what = ops[op];
+    if (what === undefined) throw new Error(`unknown ALS command ${cmd}`);
     if (!views || !solver || !x) throw new Error('no ALS buffers mapped');
-    const what = op === CMD_SOLVE ? 'solve' : op === CMD_PROJECT ? 'project' : 'gram';
     claimChunks(ctrl, views[cmd & SIDE_ITEMS ? 1 : 0], what, solver, x, null);
   },
   release() {

@@ -67,7 +67,7 @@ export interface AlsOptions {
 export interface AlsHooks {
   /** After each full iteration (and with 0 before the first), with the model as it stands. */
   onIteration?: (done: number, total: number, model: AlsModel) => void;
-  /** Called between chunks of rows (at most 256 rows apart); throws to stop (a job's throwIfCancelled). */
+  /** Called between chunks of rows (about a thousandth of a side apart); throws to stop (a job's throwIfCancelled). */
   checkCancelled?: () => void;
 }
 

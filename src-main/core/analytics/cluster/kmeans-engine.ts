@@ -109,7 +109,7 @@ function localEngine(X: Float64Array, n: number, d: number, k: number, hamerly: 
     labels: v.labels,
     h,
     assign(C, ham, step, first, moved) {
-      if (step) {
+      if (step && (first || !ham)) {
         v.partSums.fill(0);
         v.partCounts.fill(0);
       }
@@ -168,7 +168,8 @@ function threadedEngine(url: URL, X: Float64Array, n: number, d: number, k: numb
     h: v,
     assign(C, ham, step, first, moved) {
       v.centers.set(C);
-      if (step) {
+      // Lloyd sums afresh; Hamerly keeps its running sums after the first assignment (kmeans-kernel.ts).
+      if (step && (first || !ham)) {
         v.partSums.fill(0);
         v.partCounts.fill(0);
       }

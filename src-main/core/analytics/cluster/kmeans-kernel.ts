@@ -6,7 +6,10 @@
  * how many threads run, so one thread and two give bit-identical centers.
  *
  * Every distance is computed as Σ (x − c)² in coordinate order — the same
- * arithmetic as sqDist — so Lloyd and Hamerly decide every point alike.
+ * arithmetic as sqDist — so Lloyd and Hamerly decide every point alike. Lloyd
+ * sums its chunks afresh each assignment; Hamerly keeps running sums and moves
+ * only the points that change cluster, so its centers match Lloyd's up to
+ * rounding (about 1e-15 relative), not to the bit.
  */
 
 /** Rows per accumulation chunk. */
@@ -93,6 +96,11 @@ function accumulate(X: Float64Array, a: number, d: number, sums: Float64Array, o
   for (let t = 0; t < d; t++) sums[o + t]! += X[a + t]!;
 }
 
+/** Takes row a of X off slot `o` of sums. */
+function subtract(X: Float64Array, a: number, d: number, sums: Float64Array, o: number): void {
+  for (let t = 0; t < d; t++) sums[o + t]! -= X[a + t]!;
+}
+
 /**
  * Lloyd assignment of chunks [c0, c1): nearest center of every point (first on
  * ties) into labels; with sums, each chunk's points summed into its slot
@@ -155,7 +163,13 @@ export interface HamerlyState {
 // let a point skip a distance check that Lloyd would decide differently.
 const SLACK = 1 - 1e-9;
 
-/** Hamerly assignment of chunks [c0, c1); `first` scans every point, `moved` applies grow/shrink. */
+/**
+ * Hamerly assignment of chunks [c0, c1); `first` scans every point, `moved` applies grow/shrink. With sums, the
+ * first assignment sums every point into its chunk's slot; later ones keep those running sums and move only the
+ * points that change cluster (from the old cluster's slot to the new one's). Most points keep their cluster once
+ * the centers settle, so an assignment then reads little more than the bounds: the points whose bounds hold are
+ * not read at all.
+ */
 export function hamerlyChunks(
   X: Float64Array,
   n: number,
@@ -213,12 +227,18 @@ export function hamerlyChunks(
         l = Math.sqrt(near[2]!);
         if (lab !== best) {
           changed++;
+          if (sums && !first) {
+            subtract(X, a, d, sums, so + lab * d);
+            accumulate(X, a, d, sums, so + best * d);
+            counts![co + lab]!--;
+            counts![co + best]!++;
+          }
           labels[i] = lab = best;
         }
       }
       upper[i] = u;
       lower[i] = l;
-      if (sums) {
+      if (sums && first) {
         accumulate(X, a, d, sums, so + lab * d);
         counts![co + lab]!++;
       }
@@ -327,7 +347,7 @@ function lloyd8(
   return changed;
 }
 
-/** hamerlyChunks for d = 8. */
+/** hamerlyChunks for d = 8: the point is read only when its bounds fail. */
 function hamerly8(
   X: Float64Array,
   n: number,
@@ -349,6 +369,24 @@ function hamerly8(
     const so = ch * k * 8;
     const co = ch * k;
     for (let i = ch * CHUNK; i < i1; i++) {
+      let lab = labels[i]!;
+      let u = Infinity;
+      let l = 0;
+      let m = 0;
+      if (!first) {
+        u = upper[i]!;
+        l = lower[i]!;
+        if (moved) {
+          u += grow[lab]!;
+          l -= shrink[lab]!;
+        }
+        m = Math.max(half[lab]!, l) * SLACK;
+        if (u <= m) {
+          upper[i] = u;
+          lower[i] = l;
+          continue;
+        }
+      }
       const a = i * 8;
       const x0 = X[a]!;
       const x1 = X[a + 1]!;
@@ -358,40 +396,28 @@ function hamerly8(
       const x5 = X[a + 5]!;
       const x6 = X[a + 6]!;
       const x7 = X[a + 7]!;
-      let lab = labels[i]!;
-      let u = Infinity;
-      let l = 0;
       let scan = first;
       if (!first) {
-        u = upper[i]!;
-        l = lower[i]!;
-        if (moved) {
-          u += grow[lab]!;
-          l -= shrink[lab]!;
-        }
-        const m = Math.max(half[lab]!, l) * SLACK;
-        if (u > m) {
-          // Tighten the upper bound to the exact distance (the same arithmetic as sqDist).
-          const b = lab * 8;
-          let e = x0 - C[b]!;
-          let s = e * e;
-          e = x1 - C[b + 1]!;
-          s += e * e;
-          e = x2 - C[b + 2]!;
-          s += e * e;
-          e = x3 - C[b + 3]!;
-          s += e * e;
-          e = x4 - C[b + 4]!;
-          s += e * e;
-          e = x5 - C[b + 5]!;
-          s += e * e;
-          e = x6 - C[b + 6]!;
-          s += e * e;
-          e = x7 - C[b + 7]!;
-          s += e * e;
-          u = Math.sqrt(s);
-          scan = u > m;
-        }
+        // Tighten the upper bound to the exact distance (the same arithmetic as sqDist).
+        const b = lab * 8;
+        let e = x0 - C[b]!;
+        let s = e * e;
+        e = x1 - C[b + 1]!;
+        s += e * e;
+        e = x2 - C[b + 2]!;
+        s += e * e;
+        e = x3 - C[b + 3]!;
+        s += e * e;
+        e = x4 - C[b + 4]!;
+        s += e * e;
+        e = x5 - C[b + 5]!;
+        s += e * e;
+        e = x6 - C[b + 6]!;
+        s += e * e;
+        e = x7 - C[b + 7]!;
+        s += e * e;
+        u = Math.sqrt(s);
+        scan = u > m;
       }
       if (scan) {
         // Full scan, the same arithmetic and tie rule as Lloyd's.
@@ -425,12 +451,35 @@ function hamerly8(
         l = Math.sqrt(second);
         if (lab !== best) {
           changed++;
+          if (sums && !first) {
+            // The point moves between running sums: off its old cluster's slot, onto the new one's.
+            const o = so + lab * 8;
+            sums[o]! -= x0;
+            sums[o + 1]! -= x1;
+            sums[o + 2]! -= x2;
+            sums[o + 3]! -= x3;
+            sums[o + 4]! -= x4;
+            sums[o + 5]! -= x5;
+            sums[o + 6]! -= x6;
+            sums[o + 7]! -= x7;
+            counts![co + lab]!--;
+            const p = so + best * 8;
+            sums[p]! += x0;
+            sums[p + 1]! += x1;
+            sums[p + 2]! += x2;
+            sums[p + 3]! += x3;
+            sums[p + 4]! += x4;
+            sums[p + 5]! += x5;
+            sums[p + 6]! += x6;
+            sums[p + 7]! += x7;
+            counts![co + best]!++;
+          }
           labels[i] = lab = best;
         }
       }
       upper[i] = u;
       lower[i] = l;
-      if (sums) {
+      if (sums && first) {
         const o = so + lab * 8;
         sums[o]! += x0;
         sums[o + 1]! += x1;

@@ -30,7 +30,7 @@ export interface KmeansOptions {
   /** Relative tolerance (default 1e-4): stop when Σ‖shift‖² ≤ tol · mean column variance. */
   tol?: number;
   seed?: number;
-  /** Default 'auto': Hamerly when n·k is large, Lloyd otherwise (same results either way). */
+  /** Default 'auto': Hamerly when n·k is large, Lloyd otherwise (the same labels; centers equal up to rounding). */
   algorithm?: KmeansAlgorithm;
   /** Called after every iteration (e.g. to throw on cancellation). */
   onIteration?: (iteration: number) => void;
@@ -90,6 +90,67 @@ export function absoluteTolerance(X: Float64Array, n: number, d: number, tol: nu
 }
 
 /**
+ * One k-means++ trial: out[i] = min(closest[i], ‖x_i − c‖²) with sqDist's arithmetic, and the potential Σ out.
+ * d = 8 keeps the candidate in locals (the seeding's hot loop: k × (2 + ln k) passes over the points).
+ */
+function trialPass(
+  X: Float64Array,
+  n: number,
+  d: number,
+  c: Float64Array,
+  closest: Float64Array,
+  out: Float64Array,
+): number {
+  let pot = 0;
+  if (d === 8) {
+    const [c0, c1, c2, c3, c4, c5, c6, c7] = c as unknown as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    for (let i = 0, a = 0; i < n; i++, a += 8) {
+      let e = X[a]! - c0;
+      let s = e * e;
+      e = X[a + 1]! - c1;
+      s += e * e;
+      e = X[a + 2]! - c2;
+      s += e * e;
+      e = X[a + 3]! - c3;
+      s += e * e;
+      e = X[a + 4]! - c4;
+      s += e * e;
+      e = X[a + 5]! - c5;
+      s += e * e;
+      e = X[a + 6]! - c6;
+      s += e * e;
+      e = X[a + 7]! - c7;
+      s += e * e;
+      const v = closest[i]! < s ? closest[i]! : s;
+      out[i] = v;
+      pot += v;
+    }
+    return pot;
+  }
+  for (let i = 0; i < n; i++) {
+    const a = i * d;
+    let s = 0;
+    for (let q = 0; q < d; q++) {
+      const e = X[a + q]! - c[q]!;
+      s += e * e;
+    }
+    const v = Math.min(closest[i]!, s);
+    out[i] = v;
+    pot += v;
+  }
+  return pot;
+}
+
+/**
  * Greedy k-means++ (sklearn's `_kmeans_plusplus`): the first center uniformly,
  * each next one the best of 2 + ⌊ln k⌋ candidates drawn proportionally to the
  * squared distance to the nearest chosen center, "best" meaning the lowest
@@ -107,32 +168,30 @@ export function kmeansPlusPlus(X: Float64Array, n: number, d: number, k: number,
     pot += closest[i]!;
   }
   const cum = new Float64Array(n);
-  let best = new Float64Array(n);
-  let cand = new Float64Array(n);
+  // Each trial's distances, min'd with the nearest chosen center; the winner's array becomes `closest`.
+  const trialMin = Array.from({ length: trials }, () => new Float64Array(n));
+  const ids = new Int32Array(trials);
+  const cands = new Float64Array(trials * d);
+  const trialPot = new Float64Array(trials);
   for (let c = 1; c < k; c++) {
     let acc = 0;
     for (let i = 0; i < n; i++) cum[i] = acc += closest[i]!;
-    let bestPot = Infinity;
-    let bestId = 0;
     for (let t = 0; t < trials; t++) {
       const r = rng.float() * pot;
       // First index whose cumulative sum reaches r (numpy searchsorted, side='left').
-      const id = Math.min(lowerBound(cum, r), n - 1);
-      let p = 0;
-      for (let i = 0; i < n; i++) {
-        const v = Math.min(closest[i]!, sqDist(X, i, X, id, d));
-        cand[i] = v;
-        p += v;
-      }
-      if (p < bestPot) {
-        bestPot = p;
-        bestId = id;
-        [best, cand] = [cand, best];
-      }
+      ids[t] = Math.min(lowerBound(cum, r), n - 1);
+      cands.set(X.subarray(ids[t]! * d, ids[t]! * d + d), t * d);
     }
-    pot = bestPot;
-    [closest, best] = [best, closest];
-    centers.set(X.subarray(bestId * d, bestId * d + d), c * d);
+    for (let t = 0; t < trials; t++)
+      trialPot[t] = trialPass(X, n, d, cands.subarray(t * d, t * d + d), closest, trialMin[t]!);
+    // The lowest potential wins; the first trial on a tie.
+    let bestT = 0;
+    for (let t = 1; t < trials; t++) if (trialPot[t]! < trialPot[bestT]!) bestT = t;
+    pot = trialPot[bestT]!;
+    const won = trialMin[bestT]!;
+    trialMin[bestT] = closest;
+    closest = won;
+    centers.set(X.subarray(ids[bestT]! * d, ids[bestT]! * d + d), c * d);
   }
   return centers;
 }

@@ -88,16 +88,49 @@ const PRODUCT_FIELDS: readonly FieldName[] = ['product', 'title', 'category', 'p
 /** A return document: a 'C' invoice (C + digits, as in UCI Online Retail) or a negative line. */
 const cancelInvoice = /^C\d/i;
 
+/** The fields `add` reads, by their position in a line's values (see LinePrep.at). */
+const READ_FIELDS = [
+  'quantity',
+  'unit_price',
+  'line_amount',
+  'order_id',
+  'status',
+  'date',
+  'amount',
+  'discount',
+  'coupon',
+  'channel',
+  'country',
+  'line_no',
+  'product',
+  'title',
+] as const satisfies readonly FieldName[];
+type ReadField = (typeof READ_FIELDS)[number];
+
+/** values[p], or undefined where no column feeds the field (p = -1), as a row object without it reads. */
+const at = (values: readonly Value[], p: number): Value | undefined => (p < 0 ? undefined : values[p]);
+
 const str = (v: Value | undefined): string | null => (v === null || v === undefined ? null : String(v));
 const num = (v: Value | undefined): number | null => (typeof v === 'number' ? v : null);
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 export class LinePrep {
   private readonly numbered: boolean;
+  private readonly fields: readonly FieldName[];
   private readonly customerFields: FieldName[];
   private readonly productFields: FieldName[];
+  // Where each field sits in a line's values: the last column feeding it, as a row object built column by column
+  // keeps. Lines come as values by column (addValues) so the reader builds no row object per line.
+  private readonly at: Record<ReadField, number>;
+  private readonly customerAt: Int32Array;
+  private readonly productAt: Int32Array;
   private orderSlots = new Map<string, number>();
   private productSlots = new Map<string, number>();
+  // Most SKUs are plain digits ("85123"): below DIRECT_SKUS their number indexes this table (slot + 1; 0 = not seen),
+  // which spares hashing a fresh string per line; the table grows to the largest such SKU seen. All SKUs share
+  // one slot numbering (productCount).
+  private digitSlots = new Int32Array(0);
+  private productCount = 0;
   // Line numbers seen in the current order (exports list an order's lines together).
   private linesOf = '';
   private readonly lineNos = new Set<string>();
@@ -124,8 +157,14 @@ export class LinePrep {
     this.maxOrders = orderSlots;
     this.maxProducts = productSlots;
     this.numbered = fields.includes('line_no');
+    this.fields = [...fields];
     this.customerFields = CUSTOMER_FIELDS.filter((f) => fields.includes(f));
     this.productFields = PRODUCT_FIELDS.filter((f) => fields.includes(f));
+    const at = {} as Record<ReadField, number>;
+    for (const f of READ_FIELDS) at[f] = fields.lastIndexOf(f);
+    this.at = at;
+    this.customerAt = Int32Array.from(this.customerFields, (f) => fields.lastIndexOf(f));
+    this.productAt = Int32Array.from(this.productFields, (f) => fields.lastIndexOf(f));
     // A file with order amounts keeps them: nothing to sum.
     this.tally = fields.includes('amount') ? null : new OrderTally();
   }
@@ -133,7 +172,7 @@ export class LinePrep {
   /** Starts a batch of at most `capacity` lines. */
   start(capacity: number): void {
     const resetOrders = this.orderSlots.size >= this.maxOrders;
-    const resetProducts = this.productSlots.size >= this.maxProducts;
+    const resetProducts = this.productCount >= this.maxProducts;
     if (resetOrders) {
       this.orderSlots = new Map();
       this.lastKey = null;
@@ -143,6 +182,8 @@ export class LinePrep {
     }
     if (resetProducts) {
       this.productSlots = new Map();
+      this.digitSlots.fill(0);
+      this.productCount = 0;
       // The open order's lines are keyed by product slots that now mean nothing: its later lines are summed in SQL.
       if (this.tallySlot >= 0) this.scatter(this.tallySlot);
     }
@@ -154,9 +195,15 @@ export class LinePrep {
 
   /** Adds one converted row as the next line; a problem instead when the line cannot be stored. */
   add(row: Row): LineProblem | null {
-    let quantity = num(row.quantity);
-    let unitPrice = num(row.unit_price);
-    const lineAmount = num(row.line_amount);
+    return this.addValues(this.fields.map((f) => row[f] ?? null));
+  }
+
+  /** `add` for a line given as its values in the order of the constructor's fields. */
+  addValues(values: readonly Value[]): LineProblem | null {
+    const p = this.at;
+    let quantity = num(at(values, p.quantity));
+    let unitPrice = num(at(values, p.unit_price));
+    const lineAmount = num(at(values, p.line_amount));
     if (quantity === null) quantity = lineAmount !== null && lineAmount < 0 ? -1 : 1;
     if (quantity === 0) return { field: 'quantity', reason: 'quantity is 0' };
     if (unitPrice === null) {
@@ -164,8 +211,8 @@ export class LinePrep {
       unitPrice = Math.abs(lineAmount / quantity);
     }
     if (unitPrice < 0) return { field: 'unit_price', reason: `negative unit price ${unitPrice}` };
-    const id = String(row.order_id);
-    const statusField = (row.status as string | null | undefined) ?? null;
+    const id = String(at(values, p.order_id));
+    const statusField = (at(values, p.status) as string | null | undefined) ?? null;
     if (id !== this.lastId) {
       this.lastId = id;
       this.lastCancel = cancelInvoice.test(id);
@@ -184,20 +231,21 @@ export class LinePrep {
     let order = key === this.lastKey ? this.lastSlot : this.orderSlots.get(key);
     const known = order !== undefined;
     if (order === undefined) {
-      if (row.date === null || row.date === undefined) return { field: 'date', reason: `missing date for order ${id}` };
+      const date = at(values, p.date);
+      if (date === null || date === undefined) return { field: 'date', reason: `missing date for order ${id}` };
       order = this.orderSlots.size;
       this.orderSlots.set(key, order);
       b.newOrders.push({
         slot: order,
         key,
-        placedAt: row.date,
+        placedAt: date,
         status,
-        amount: num(row.amount),
-        discount: num(row.discount),
-        coupon: str(row.coupon),
-        channel: str(row.channel),
-        country: str(row.country),
-        customer: pick(row, this.customerFields),
+        amount: num(at(values, p.amount)),
+        discount: num(at(values, p.discount)),
+        coupon: str(at(values, p.coupon)),
+        channel: str(at(values, p.channel)),
+        country: str(at(values, p.country)),
+        customer: pick(values, this.customerFields, this.customerAt),
       });
     }
     this.lastKey = key;
@@ -208,22 +256,25 @@ export class LinePrep {
         this.linesOf = key;
         this.lineNos.clear();
       }
-      const lineNo = str(row.line_no) ?? '';
+      const lineNo = str(at(values, p.line_no)) ?? '';
       if (!this.lineNos.has(lineNo)) {
         this.lineNos.add(lineNo);
         add = this.lineNos.size > 1 ? 1 : 0;
       }
     }
     // Lines without a SKU (common for custom items) are keyed by their title.
-    const sku = str(row.product) ?? str(row.title);
+    const sku = str(at(values, p.product)) ?? str(at(values, p.title));
     let product = -1;
     if (sku !== null) {
-      const known = this.productSlots.get(sku);
-      if (known !== undefined) product = known;
+      const digits = digitKey(sku);
+      const known =
+        digits < 0 ? this.productSlots.get(sku) : digits < this.digitSlots.length ? this.digitSlots[digits]! - 1 : -1;
+      if (known !== undefined && known >= 0) product = known;
       else {
-        product = this.productSlots.size;
-        this.productSlots.set(sku, product);
-        b.newProducts.push({ slot: product, sku, row: pick(row, this.productFields) });
+        product = this.productCount++;
+        if (digits >= 0) this.digitSlotsFor(digits)[digits] = product + 1;
+        else this.productSlots.set(sku, product);
+        b.newProducts.push({ slot: product, sku, row: pick(values, this.productFields, this.productAt) });
       }
     }
     const i = b.count++;
@@ -234,6 +285,18 @@ export class LinePrep {
     b.adds[i] = add;
     if (this.tally) this.tallyLine(order, known, product, b.quantities[i]!, b.unitPrices[i]!, add);
     return null;
+  }
+
+  /** The digit table, grown (doubling) to hold index `digits`. */
+  private digitSlotsFor(digits: number): Int32Array {
+    if (digits >= this.digitSlots.length) {
+      let size = Math.max(1024, this.digitSlots.length);
+      while (size <= digits) size *= 2;
+      const grown = new Int32Array(size);
+      grown.set(this.digitSlots);
+      this.digitSlots = grown;
+    }
+    return this.digitSlots;
   }
 
   private tallyLine(order: number, known: boolean, product: number, quantity: number, price: number, add: number) {
@@ -306,8 +369,28 @@ function emptyBatch(capacity: number, resetOrders: boolean, resetProducts: boole
   };
 }
 
-function pick(row: Row, fields: readonly FieldName[]): Row {
+/** Plain-digit SKUs below this index the digit table; larger ones (and all others) are keyed by their text. */
+const DIRECT_SKUS = 1 << 20;
+
+/**
+ * The number a SKU of plain digits without a leading zero spells, below DIRECT_SKUS (one number ↔ one such text,
+ * so the key stays exact); -1 for any other SKU ("0123", "A-1", "12.5", "99999999"), keyed by its text.
+ */
+function digitKey(sku: string): number {
+  const n = sku.length;
+  if (n === 0 || n > 7 || (n > 1 && sku.charCodeAt(0) === 48)) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const c = sku.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v < DIRECT_SKUS ? v : -1;
+}
+
+/** The named fields of a line (their positions in `positions`) as a row. */
+function pick(values: readonly Value[], fields: readonly FieldName[], positions: Int32Array): Row {
   const out: Row = {};
-  for (const f of fields) out[f] = row[f] ?? null;
+  for (let i = 0; i < fields.length; i++) out[fields[i]!] = values[positions[i]!] ?? null;
   return out;
 }

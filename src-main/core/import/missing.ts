@@ -91,6 +91,11 @@ export class MissingFill {
     this.stats.get(field)?.add(v);
   }
 
+  /** Whether `remember` keeps anything (a forward-fill policy): callers skip the call per cell otherwise. */
+  remembers(): boolean {
+    return this.ffill;
+  }
+
   /** Notes a present value, for forward fill. */
   remember(field: FieldName, v: Value): void {
     if (this.ffill) this.last.set(field, v);

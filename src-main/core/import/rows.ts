@@ -130,6 +130,7 @@ export async function* readRows(
   };
   const required = kinds[setup.kind].rowRequired ?? kinds[setup.kind].required;
   const fill = new MissingFill(parsePolicies(setup.options.missing ?? {}));
+  const forwardFill = fill.remembers();
 
   // Fill statistics (mean/median/mode) need the whole column before the first row is converted.
   if (fill.needsPrescan()) {
@@ -157,7 +158,6 @@ export async function* readRows(
     const width = header.length;
     let columns: Column[] = [];
     let prep: LinePrep | null = null;
-    const row: Partial<Record<FieldName, Value>> = {};
     for await (const item of withSample(source, SAMPLE_ROWS)) {
       if ('sample' in item) {
         columns = buildColumns(setup, header, item.sample, convertOptions);
@@ -165,6 +165,15 @@ export async function* readRows(
         continue;
       }
       prep?.start(item.batch.length);
+      // The per-cell loop reads plain arrays (no iterator, no property loads per cell).
+      const columnCount = columns.length;
+      const converters = columns.map((c) => c.convert);
+      const cellIndexes = Int32Array.from(columns, (c) => c.index);
+      const rowFields = columns.map((c) => c.field);
+      // A row's values by column; a field fed by two columns takes the last one's (sameField), as a row object would.
+      const converted: Value[] = columns.map(() => null);
+      const sameField = Int32Array.from(rowFields, (f) => rowFields.lastIndexOf(f));
+      const requiredAt = requiredColumns(required, rowFields);
       const values: Value[][] = columns.map(() => []);
       const lines: number[] = [];
       const rejects: RowReject[] = [];
@@ -181,8 +190,9 @@ export async function* readRows(
           continue;
         }
         let bad = false;
-        for (const c of columns) {
-          let v = c.convert(cells[c.index] ?? null);
+        for (let i = 0; i < columnCount; i++) {
+          const c = columns[i]!;
+          let v = converters[i]!(cells[cellIndexes[i]!] ?? null);
           if (v instanceof Failure) {
             bad = true;
             reject(record, c.name, v.reason);
@@ -195,20 +205,20 @@ export async function* readRows(
               reject(record, c.name, v.reason);
               continue;
             }
-          } else fill.remember(c.field, v);
-          row[c.field] = v;
+          } else if (forwardFill) fill.remember(c.field, v);
+          converted[i] = v;
         }
         if (bad) continue;
-        const missing = unmetRequirement(required, row);
+        const missing = unmetRequirement(requiredAt, converted);
         if (missing) {
           reject(record, columnOf(setup.mapping, missing[0]!), `missing ${missing.join(' or ')}`);
           continue;
         }
         if (prep) {
-          const problem = prep.add(row);
+          const problem = prep.addValues(converted);
           if (problem) {
             // As the writer reported such lines: the converted values, in field order.
-            const raw = columns.map((c) => String(row[c.field] ?? '')).join(',');
+            const raw = columns.map((_, i) => String(converted[sameField[i]!] ?? '')).join(',');
             rejects.push({
               at: lines.length,
               line: record.line,
@@ -218,7 +228,7 @@ export async function* readRows(
             });
             continue;
           }
-        } else for (let i = 0; i < columns.length; i++) values[i]!.push(row[columns[i]!.field] ?? null);
+        } else for (let i = 0; i < columnCount; i++) values[i]!.push(converted[sameField[i]!] ?? null);
         lines.push(record.line);
       }
       yield {
@@ -239,21 +249,38 @@ export async function* readRows(
 
 const isBlank = (v: unknown) => v === null || v === '';
 
-/** The first required group with no value in the row (plain loops: this runs for every row). */
-function unmetRequirement(
+interface RequiredGroup {
+  fields: readonly FieldName[];
+  /** Position in the row of each of the group's fields that a column feeds (the last such column, as in the row). */
+  at: Int32Array;
+}
+
+function requiredColumns(
   required: readonly (readonly FieldName[])[],
-  row: Partial<Record<FieldName, Value>>,
+  rowFields: readonly FieldName[],
+): RequiredGroup[] {
+  return required.map((fields) => ({
+    fields,
+    at: Int32Array.from(fields.map((f) => rowFields.lastIndexOf(f)).filter((i) => i >= 0)),
+  }));
+}
+
+/** The first required group with no value in the row's converted cells (plain loops: this runs for every row). */
+function unmetRequirement(
+  required: readonly RequiredGroup[],
+  converted: readonly Value[],
 ): readonly FieldName[] | null {
   for (const group of required) {
     let met = false;
-    for (const f of group) {
-      const v = row[f];
+    const at = group.at;
+    for (let i = 0; i < at.length; i++) {
+      const v = converted[at[i]!];
       if (v !== null && v !== undefined) {
         met = true;
         break;
       }
     }
-    if (!met) return group;
+    if (!met) return group.fields;
   }
   return null;
 }

@@ -45,7 +45,15 @@ export class DelimitedParser {
       this.skipLF = false;
       if (chunk.charCodeAt(0) === LF) chunk = chunk.slice(1);
     }
-    this.parse(this.rest.length === 0 ? chunk : this.rest + chunk, false);
+    if (this.rest.length === 0) this.parse(chunk, false, 0);
+    else {
+      // The record the last chunk cut mostly ends at this chunk's first LF: parse it with that piece alone, and the
+      // rest of the chunk as the flat string it is (rest + chunk would be a rope, slower on every charCodeAt).
+      const nl = chunk.indexOf('\n');
+      if (nl >= 0) this.parse(this.rest + chunk.slice(0, nl + 1), false, 0);
+      if (nl >= 0 && this.rest.length === 0) this.parse(chunk, false, nl + 1);
+      else this.parse(this.rest + (nl >= 0 ? chunk.slice(nl + 1) : chunk), false, 0);
+    }
     if (this.rest.length > MAX_RECORD_CHARS) {
       throw new ImportError(`Line ${this.line}: a record longer than 32 MB; is a quote (") never closed?`);
     }
@@ -53,16 +61,17 @@ export class DelimitedParser {
 
   /** Flushes the last record (a file need not end with a newline). */
   end(): void {
-    this.parse(this.rest, true);
+    this.parse(this.rest, true, 0);
   }
 
-  private parse(s: string, eof: boolean): void {
+  /** Parses s from `from` (a record start) on. */
+  private parse(s: string, eof: boolean, from: number): void {
     const out = this.out;
     const d = this.delim;
     const len = s.length;
-    let pos = 0;
+    let pos = from;
     let line = this.line;
-    let recStart = 0;
+    let recStart = from;
     let recLine = line;
     let incomplete = false;
     // Cursors to the next LF / CR, used only to count newlines inside quoted fields (-2: not looked up yet).

@@ -104,44 +104,45 @@ function isoFast(s: string): number {
   return utcSeconds(y, mo, d, h, mi, se);
 }
 
-// Cursor of readInt, module-level so the fast path allocates nothing.
-let at = 0;
-
-/** Reads up to `max` digits of s at `at`; -1 when there is none. */
-function readInt(s: string, max: number): number {
-  const start = at;
-  let v = 0;
-  while (at - start < max) {
-    const c = s.charCodeAt(at) - 48;
-    if (!(c >= 0 && c <= 9)) break;
-    v = v * 10 + c;
-    at++;
-  }
-  return at === start ? -1 : v;
-}
-
 /**
  * y-m-d or a/b/yyyy with '/', '-' or '.', optionally followed by " h:mm" or
  * " h:mm:ss": "2024/3/1 14:05", "12/1/2010 8:26", "31.12.2024". Unix seconds,
- * or NaN to take the full parser.
+ * or NaN to take the full parser. Digits are read inline with a local cursor
+ * (a charCodeAt past the end is NaN, which ends a run of digits).
  */
 function numericFast(s: string, order: DateOrder): number {
   const n = s.length;
-  at = 0;
-  const a = readInt(s, 4);
-  const aLen = at;
-  const sep = s.charCodeAt(at);
-  if (a < 0 || (sep !== 47 && sep !== 45 && sep !== 46)) return NaN;
-  at++;
-  const b = readInt(s, 2);
-  if (b < 0 || s.charCodeAt(at) !== sep) return NaN;
-  const cStart = ++at;
-  const c = readInt(s, 4);
-  const cLen = at - cStart;
+  let i = 0;
+  let k: number;
+  let a = 0;
+  for (; i < 4; i++) {
+    k = s.charCodeAt(i) - 48;
+    if (!(k >= 0 && k <= 9)) break;
+    a = a * 10 + k;
+  }
+  const aLen = i;
+  const sep = s.charCodeAt(i);
+  if (aLen === 0 || (sep !== 47 && sep !== 45 && sep !== 46)) return NaN;
+  let from = ++i;
+  let b = 0;
+  for (; i - from < 2; i++) {
+    k = s.charCodeAt(i) - 48;
+    if (!(k >= 0 && k <= 9)) break;
+    b = b * 10 + k;
+  }
+  if (i === from || s.charCodeAt(i) !== sep) return NaN;
+  from = ++i;
+  let c = 0;
+  for (; i - from < 4; i++) {
+    k = s.charCodeAt(i) - 48;
+    if (!(k >= 0 && k <= 9)) break;
+    c = c * 10 + k;
+  }
+  const cLen = i - from;
   let y: number;
   let mo: number;
   let d: number;
-  if (aLen === 4 && cLen <= 2 && c >= 0) {
+  if (aLen === 4 && cLen >= 1 && cLen <= 2) {
     y = a;
     mo = b;
     d = c;
@@ -154,20 +155,32 @@ function numericFast(s: string, order: DateOrder): number {
   let h = 0;
   let mi = 0;
   let se = 0;
-  if (at < n) {
-    const t = s.charCodeAt(at);
+  if (i < n) {
+    const t = s.charCodeAt(i);
     if (t !== 32 && t !== 84) return NaN;
-    at++;
-    h = readInt(s, 2);
-    if (h < 0 || s.charCodeAt(at) !== 58) return NaN;
-    const mStart = ++at;
-    mi = readInt(s, 2);
-    if (at - mStart !== 2) return NaN;
-    if (at < n) {
-      if (s.charCodeAt(at) !== 58) return NaN;
-      const sStart = ++at;
-      se = readInt(s, 2);
-      if (at - sStart !== 2 || at !== n) return NaN;
+    from = ++i;
+    for (; i - from < 2; i++) {
+      k = s.charCodeAt(i) - 48;
+      if (!(k >= 0 && k <= 9)) break;
+      h = h * 10 + k;
+    }
+    if (i === from || s.charCodeAt(i) !== 58) return NaN;
+    from = ++i;
+    for (; i - from < 2; i++) {
+      k = s.charCodeAt(i) - 48;
+      if (!(k >= 0 && k <= 9)) break;
+      mi = mi * 10 + k;
+    }
+    if (i - from !== 2) return NaN;
+    if (i < n) {
+      if (s.charCodeAt(i) !== 58) return NaN;
+      from = ++i;
+      for (; i - from < 2; i++) {
+        k = s.charCodeAt(i) - 48;
+        if (!(k >= 0 && k <= 9)) break;
+        se = se * 10 + k;
+      }
+      if (i - from !== 2 || i !== n) return NaN;
     }
   }
   if (y < MIN_YEAR || y > MAX_YEAR) return NaN;
@@ -283,10 +296,23 @@ export function dateParser(options?: DateOptions): (cell: Cell) => Parsed<number
   const order = options?.order ?? 'mdy';
   const style = options?.style ?? 'text';
   const fixed: DateOptions = { order, style };
+  // The lines of one order share its timestamp: the last text read and its seconds answer repeats. Texts that
+  // differ mostly differ in their last character (the minute), checked first: a full compare costs more.
+  let lastText = '';
+  let lastEnd = -1; // no char code: nothing cached yet
+  let lastSeconds = NaN;
   return (cell) => {
     if (typeof cell === 'string') {
+      const end = cell.charCodeAt(cell.length - 1);
+      if (end === lastEnd && cell === lastText) return lastSeconds;
       const fast = isoFast(cell);
-      return fast === fast ? fast : parseDateString(cell, order, style);
+      const v = fast === fast ? fast : parseDateString(cell, order, style);
+      if (typeof v === 'number') {
+        lastText = cell;
+        lastEnd = end;
+        lastSeconds = v;
+      }
+      return v;
     }
     return parseDate(cell, fixed);
   };

@@ -43,9 +43,20 @@ export function isMissingText(trimmed: string): boolean {
   return trimmed.length === 0 || (trimmed.length <= 4 && missingTokens.has(trimmed.toLowerCase()));
 }
 
+/**
+ * Whether trim() would give the text back as it is, told from its two ends alone: printable ASCII (33–126) is
+ * never whitespace. Most cells pass, and skip trim's scan and its result check. Empty text does not pass.
+ */
+function untrimmable(s: string): boolean {
+  const a = s.charCodeAt(0);
+  const z = s.charCodeAt(s.length - 1);
+  return a > 32 && a < 127 && z > 32 && z < 127;
+}
+
 /** Free text: trimmed, otherwise kept as it is; empty is missing. */
 export function parseText(cell: Cell): Parsed<string> {
   if (typeof cell === 'string') {
+    if (untrimmable(cell)) return cell;
     const t = cell.trim();
     return t.length === 0 ? null : t;
   }
@@ -61,6 +72,7 @@ export function parseText(cell: Cell): Parsed<string> {
  */
 export function parseId(cell: Cell): Parsed<string> {
   if (typeof cell === 'string') {
+    if (untrimmable(cell)) return cell;
     const t = cell.trim();
     return t.length === 0 ? null : t;
   }

@@ -275,6 +275,83 @@ export function reduceChunks(
  * the time per point.
  */
 
+/** Σ (x − c)² for the row at offset b of C, in coordinate order (sqDist's arithmetic; the sign of x − c drops out). */
+export function sqDist8(
+  C: Float64Array,
+  b: number,
+  x0: number,
+  x1: number,
+  x2: number,
+  x3: number,
+  x4: number,
+  x5: number,
+  x6: number,
+  x7: number,
+): number {
+  let e = x0 - C[b]!;
+  let s = e * e;
+  e = x1 - C[b + 1]!;
+  s += e * e;
+  e = x2 - C[b + 2]!;
+  s += e * e;
+  e = x3 - C[b + 3]!;
+  s += e * e;
+  e = x4 - C[b + 4]!;
+  s += e * e;
+  e = x5 - C[b + 5]!;
+  s += e * e;
+  e = x6 - C[b + 6]!;
+  s += e * e;
+  e = x7 - C[b + 7]!;
+  return s + e * e;
+}
+
+/** Adds the point to slot o of sums. */
+function add8(
+  sums: Float64Array,
+  o: number,
+  x0: number,
+  x1: number,
+  x2: number,
+  x3: number,
+  x4: number,
+  x5: number,
+  x6: number,
+  x7: number,
+): void {
+  sums[o]! += x0;
+  sums[o + 1]! += x1;
+  sums[o + 2]! += x2;
+  sums[o + 3]! += x3;
+  sums[o + 4]! += x4;
+  sums[o + 5]! += x5;
+  sums[o + 6]! += x6;
+  sums[o + 7]! += x7;
+}
+
+/** Takes the point off slot o of sums. */
+function sub8(
+  sums: Float64Array,
+  o: number,
+  x0: number,
+  x1: number,
+  x2: number,
+  x3: number,
+  x4: number,
+  x5: number,
+  x6: number,
+  x7: number,
+): void {
+  sums[o]! -= x0;
+  sums[o + 1]! -= x1;
+  sums[o + 2]! -= x2;
+  sums[o + 3]! -= x3;
+  sums[o + 4]! -= x4;
+  sums[o + 5]! -= x5;
+  sums[o + 6]! -= x6;
+  sums[o + 7]! -= x7;
+}
+
 /** lloydChunks for d = 8. */
 function lloyd8(
   X: Float64Array,
@@ -305,22 +382,7 @@ function lloyd8(
       let best = 0;
       let bestD = Infinity;
       for (let j = 0, b = 0; j < k; j++, b += 8) {
-        let e = x0 - C[b]!;
-        let s = e * e;
-        e = x1 - C[b + 1]!;
-        s += e * e;
-        e = x2 - C[b + 2]!;
-        s += e * e;
-        e = x3 - C[b + 3]!;
-        s += e * e;
-        e = x4 - C[b + 4]!;
-        s += e * e;
-        e = x5 - C[b + 5]!;
-        s += e * e;
-        e = x6 - C[b + 6]!;
-        s += e * e;
-        e = x7 - C[b + 7]!;
-        s += e * e;
+        const s = sqDist8(C, b, x0, x1, x2, x3, x4, x5, x6, x7);
         // Branch-free: the winner is unpredictable from point to point.
         const lt = s < bestD;
         best = lt ? j : best;
@@ -332,14 +394,7 @@ function lloyd8(
       }
       if (sums) {
         const o = so + best * 8;
-        sums[o]! += x0;
-        sums[o + 1]! += x1;
-        sums[o + 2]! += x2;
-        sums[o + 3]! += x3;
-        sums[o + 4]! += x4;
-        sums[o + 5]! += x5;
-        sums[o + 6]! += x6;
-        sums[o + 7]! += x7;
+        add8(sums, o, x0, x1, x2, x3, x4, x5, x6, x7);
         counts![co + best]!++;
       }
     }
@@ -400,22 +455,7 @@ function hamerly8(
       if (!first) {
         // Tighten the upper bound to the exact distance (the same arithmetic as sqDist).
         const b = lab * 8;
-        let e = x0 - C[b]!;
-        let s = e * e;
-        e = x1 - C[b + 1]!;
-        s += e * e;
-        e = x2 - C[b + 2]!;
-        s += e * e;
-        e = x3 - C[b + 3]!;
-        s += e * e;
-        e = x4 - C[b + 4]!;
-        s += e * e;
-        e = x5 - C[b + 5]!;
-        s += e * e;
-        e = x6 - C[b + 6]!;
-        s += e * e;
-        e = x7 - C[b + 7]!;
-        s += e * e;
+        const s = sqDist8(C, b, x0, x1, x2, x3, x4, x5, x6, x7);
         u = Math.sqrt(s);
         scan = u > m;
       }
@@ -425,22 +465,7 @@ function hamerly8(
         let bestD = Infinity;
         let second = Infinity;
         for (let j = 0, b = 0; j < k; j++, b += 8) {
-          let e = x0 - C[b]!;
-          let s = e * e;
-          e = x1 - C[b + 1]!;
-          s += e * e;
-          e = x2 - C[b + 2]!;
-          s += e * e;
-          e = x3 - C[b + 3]!;
-          s += e * e;
-          e = x4 - C[b + 4]!;
-          s += e * e;
-          e = x5 - C[b + 5]!;
-          s += e * e;
-          e = x6 - C[b + 6]!;
-          s += e * e;
-          e = x7 - C[b + 7]!;
-          s += e * e;
+          const s = sqDist8(C, b, x0, x1, x2, x3, x4, x5, x6, x7);
           // Branch-free (as in lloyd8): if s < bestD it becomes the best and the old best the second.
           const lt = s < bestD;
           second = lt ? bestD : s < second ? s : second;
@@ -454,24 +479,10 @@ function hamerly8(
           if (sums && !first) {
             // The point moves between running sums: off its old cluster's slot, onto the new one's.
             const o = so + lab * 8;
-            sums[o]! -= x0;
-            sums[o + 1]! -= x1;
-            sums[o + 2]! -= x2;
-            sums[o + 3]! -= x3;
-            sums[o + 4]! -= x4;
-            sums[o + 5]! -= x5;
-            sums[o + 6]! -= x6;
-            sums[o + 7]! -= x7;
+            sub8(sums, o, x0, x1, x2, x3, x4, x5, x6, x7);
             counts![co + lab]!--;
             const p = so + best * 8;
-            sums[p]! += x0;
-            sums[p + 1]! += x1;
-            sums[p + 2]! += x2;
-            sums[p + 3]! += x3;
-            sums[p + 4]! += x4;
-            sums[p + 5]! += x5;
-            sums[p + 6]! += x6;
-            sums[p + 7]! += x7;
+            add8(sums, p, x0, x1, x2, x3, x4, x5, x6, x7);
             counts![co + best]!++;
           }
           labels[i] = lab = best;
@@ -481,14 +492,7 @@ function hamerly8(
       lower[i] = l;
       if (sums && first) {
         const o = so + lab * 8;
-        sums[o]! += x0;
-        sums[o + 1]! += x1;
-        sums[o + 2]! += x2;
-        sums[o + 3]! += x3;
-        sums[o + 4]! += x4;
-        sums[o + 5]! += x5;
-        sums[o + 6]! += x6;
-        sums[o + 7]! += x7;
+        add8(sums, o, x0, x1, x2, x3, x4, x5, x6, x7);
         counts![co + lab]!++;
       }
     }

@@ -14,7 +14,7 @@
  */
 import { Rng } from '../../sample/rng.ts';
 import { createEngine, defaultThreads, type AssignEngine, type Step } from './kmeans-engine.ts';
-import type { HamerlyState } from './kmeans-kernel.ts';
+import { sqDist8, type HamerlyState } from './kmeans-kernel.ts';
 import { lowerBound } from '../../util/sorted.ts';
 
 export type KmeansAlgorithm = 'lloyd' | 'hamerly' | 'auto';
@@ -103,33 +103,16 @@ function trialPass(
 ): number {
   let pot = 0;
   if (d === 8) {
-    const [c0, c1, c2, c3, c4, c5, c6, c7] = c as unknown as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+    const c0 = c[0]!;
+    const c1 = c[1]!;
+    const c2 = c[2]!;
+    const c3 = c[3]!;
+    const c4 = c[4]!;
+    const c5 = c[5]!;
+    const c6 = c[6]!;
+    const c7 = c[7]!;
     for (let i = 0, a = 0; i < n; i++, a += 8) {
-      let e = X[a]! - c0;
-      let s = e * e;
-      e = X[a + 1]! - c1;
-      s += e * e;
-      e = X[a + 2]! - c2;
-      s += e * e;
-      e = X[a + 3]! - c3;
-      s += e * e;
-      e = X[a + 4]! - c4;
-      s += e * e;
-      e = X[a + 5]! - c5;
-      s += e * e;
-      e = X[a + 6]! - c6;
-      s += e * e;
-      e = X[a + 7]! - c7;
-      s += e * e;
+      const s = sqDist8(X, a, c0, c1, c2, c3, c4, c5, c6, c7);
       const v = closest[i]! < s ? closest[i]! : s;
       out[i] = v;
       pot += v;

@@ -81,6 +81,42 @@ function addCells(
   for (b = 0; b < f; b++) out[b]! += d0 * Yv[o0 + b]! + d1 * Yv[o1 + b]!;
 }
 
+/** Σ a[ao + i]·b[bo + i] for i < f in four interleaved sums (the multiply-adds overlap), the tail in the first. */
+export function dot64(a: Float64Array, ao: number, b: Float64Array, bo: number, f: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const f4 = f & ~3;
+  let i = 0;
+  for (; i < f4; i += 4) {
+    s0 += a[ao + i]! * b[bo + i]!;
+    s1 += a[ao + i + 1]! * b[bo + i + 1]!;
+    s2 += a[ao + i + 2]! * b[bo + i + 2]!;
+    s3 += a[ao + i + 3]! * b[bo + i + 3]!;
+  }
+  for (; i < f; i++) s0 += a[ao + i]! * b[bo + i]!;
+  return s0 + s1 + s2 + s3;
+}
+
+/** dot64 with float32 factors on the left (a separate function keeps each call site's array types fixed). */
+export function dot32(a: Float32Array, ao: number, b: Float64Array, bo: number, f: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const f4 = f & ~3;
+  let i = 0;
+  for (; i < f4; i += 4) {
+    s0 += a[ao + i]! * b[bo + i]!;
+    s1 += a[ao + i + 1]! * b[bo + i + 1]!;
+    s2 += a[ao + i + 2]! * b[bo + i + 2]!;
+    s3 += a[ao + i + 3]! * b[bo + i + 3]!;
+  }
+  for (; i < f; i++) s0 += a[ao + i]! * b[bo + i]!;
+  return s0 + s1 + s2 + s3;
+}
+
 /** FᵀF (f×f, doubles) of n rows of f factors, plus λ on the diagonal. */
 export function gram(
   F: Float32Array,
@@ -173,23 +209,7 @@ export class RowSolver {
   private multiplyGathered(G: Float64Array, n: number, v: Float64Array, out: Float64Array, minusB: boolean): void {
     const f = this.f;
     const { yl, cl } = this;
-    const f4 = f & ~3;
-    for (let a = 0; a < f; a++) {
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      const row = a * f;
-      let b = 0;
-      for (; b < f4; b += 4) {
-        s0 += G[row + b]! * v[b]!;
-        s1 += G[row + b + 1]! * v[b + 1]!;
-        s2 += G[row + b + 2]! * v[b + 2]!;
-        s3 += G[row + b + 3]! * v[b + 3]!;
-      }
-      for (; b < f; b++) s0 += G[row + b]! * v[b]!;
-      out[a] = s0 + s1 + s2 + s3;
-    }
+    for (let a = 0; a < f; a++) out[a] = dot64(G, a * f, v, 0, f);
     let j = 0;
     for (; j + 1 < n; j += 2) addCells(yl, j * f, cl[j]!, (j + 1) * f, cl[j + 1]!, v, f, out, minusB);
     if (j < n) addCells(yl, j * f, cl[j]!, -1, 0, v, f, out, minusB);
@@ -260,23 +280,7 @@ export class RowSolver {
   ): void {
     const f = this.f;
     // G v is f² of the row's work: four independent sums let the CPU overlap the multiply-adds.
-    const f4 = f & ~3;
-    for (let a = 0; a < f; a++) {
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      const row = a * f;
-      let b = 0;
-      for (; b < f4; b += 4) {
-        s0 += G[row + b]! * v[b]!;
-        s1 += G[row + b + 1]! * v[b + 1]!;
-        s2 += G[row + b + 2]! * v[b + 2]!;
-        s3 += G[row + b + 3]! * v[b + 3]!;
-      }
-      for (; b < f; b++) s0 += G[row + b]! * v[b]!;
-      out[a] = s0 + s1 + s2 + s3;
-    }
+    for (let a = 0; a < f; a++) out[a] = dot64(G, a * f, v, 0, f);
     let q = from;
     for (; q + 1 < to; q += 2) addCells(Y, cols[q]! * f, cm1[q]!, cols[q + 1]! * f, cm1[q + 1]!, v, f, out, minusB);
     if (q < to) addCells(Y, cols[q]! * f, cm1[q]!, -1, 0, v, f, out, minusB);
@@ -623,25 +627,11 @@ export function kernelRows(
   to: number,
 ): void {
   const { K, order } = table;
-  const f4 = f & ~3;
   for (let i = from; i < to; i++) {
     const yo = order[i]! * f;
     const ko = (i * (i + 1)) / 2;
     for (let j = 0; j <= i; j++) {
-      const zo = order[j]! * f;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let a = 0;
-      for (; a < f4; a += 4) {
-        s0 += Y[yo + a]! * Z[zo + a]!;
-        s1 += Y[yo + a + 1]! * Z[zo + a + 1]!;
-        s2 += Y[yo + a + 2]! * Z[zo + a + 2]!;
-        s3 += Y[yo + a + 3]! * Z[zo + a + 3]!;
-      }
-      for (; a < f; a++) s0 += Y[yo + a]! * Z[zo + a]!;
-      K[ko + j] = s0 + s1 + s2 + s3;
+      K[ko + j] = dot32(Y, yo, Z, order[j]! * f, f);
     }
   }
 }

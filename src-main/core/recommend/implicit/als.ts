@@ -21,7 +21,7 @@
  */
 import { Mt19937 } from '../random.ts';
 import { createAlsEngine } from './als-engine.ts';
-import { choleskyFactor, choleskySubstitute, gram, type AlsSolver } from './als-kernel.ts';
+import { choleskyFactor, choleskySubstitute, dot32, gram, type AlsSolver } from './als-kernel.ts';
 import type { UserItemMatrix } from './interactions.ts';
 import type { Popularity } from './popularity.ts';
 import { PopularityServing, topOfSegmentScores, type Recommendation } from './serving.ts';
@@ -322,24 +322,10 @@ export class AlsRecommender extends PopularityServing {
       // x_u in doubles once; the item loop (n_items × f per customer) is the cost of serving ALS.
       const x = this.userVector;
       for (let a = 0; a < f; a++) x[a] = X[u * f + a]!;
-      const f4 = f & ~3;
       for (let i = 0; i < this.matrix.nItems; i++) {
         // An item nobody has in training has no signal (its factors are 0 after a half-step).
         if (this.excluded[i] === mark || count[i] === 0) continue;
-        const yo = i * f;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        let a = 0;
-        for (; a < f4; a += 4) {
-          s0 += x[a]! * Y[yo + a]!;
-          s1 += x[a + 1]! * Y[yo + a + 1]!;
-          s2 += x[a + 2]! * Y[yo + a + 2]!;
-          s3 += x[a + 3]! * Y[yo + a + 3]!;
-        }
-        for (; a < f; a++) s0 += x[a]! * Y[yo + a]!;
-        top.push(i, s0 + s1 + s2 + s3);
+        top.push(i, dot32(Y, i * f, x, 0, f));
       }
       const ranked = top.sorted();
       const because = this.explain

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { readGgufHeader } from '../src-main/core/llm/gguf-header.ts';
 import type { LlmGpu } from '../src-main/core/llm/protocol.ts';
 import { LlmRuntime } from '../src-main/core/llm/runtime.ts';
-import { groundedPrompt, median, timedChat } from './lib/llm-chat.ts';
+import { conversationLine, groundedPrompt, median, timedChat } from './lib/llm-chat.ts';
 
 const modelPath =
   process.argv[2] || join(import.meta.dirname, '..', '..', 'shared', 'models', 'rand-llama-134m-q4_k_m.gguf');
@@ -85,22 +85,7 @@ try {
     `speed-up on ${gpu}: decode ${(d.gpu / d.cpu).toFixed(2)}×, time to first token ${(p.cpu / p.gpu).toFixed(2)}× shorter`,
   );
 
-  const turn1 = await timedChat(gpuRuntime, user, { system, maxTokens: 64 });
-  const turn2 = await timedChat(gpuRuntime, 'Make it shorter and add a 10% coupon.', {
-    system,
-    maxTokens: 64,
-    history: [
-      { role: 'user', text: user },
-      { role: 'assistant', text: turn1.result.text },
-    ],
-  });
-  const s1 = turn1.result.stats;
-  const s2 = turn2.result.stats;
-  console.log(
-    `conversation on ${gpu}: turn 1 evaluated ${s1?.evaluatedPromptTokens} of ${s1?.promptTokens} prompt tokens, ` +
-      `TTFT ${f0(turn1.ttftMs)} ms; turn 2 evaluated ${s2?.evaluatedPromptTokens} of ${s2?.promptTokens}, ` +
-      `TTFT ${f0(turn2.ttftMs)} ms`,
-  );
+  console.log(await conversationLine(gpuRuntime, gpu, { system, user }));
 } finally {
   await Promise.all([gpuRuntime.close(), cpuRuntime.close()]);
 }

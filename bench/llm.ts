@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LlmRuntime } from '../src-main/core/llm/runtime.ts';
-import { groundedPrompt, median, timedChat } from './lib/llm-chat.ts';
+import { conversationLine, groundedPrompt, median, timedChat } from './lib/llm-chat.ts';
 
 /**
  * Source: /work/shared/README.md, "models/" — llama-bench built from the llama.cpp source that node-llama-cpp 3.22.1
@@ -233,22 +233,7 @@ try {
       );
     }
   }
-  const r = runtimes[2]!;
-  const turn1 = await timedChat(r, user, { system, maxTokens: 64 });
-  const turn2 = await timedChat(r, 'Make it shorter and add a 10% coupon.', {
-    system,
-    maxTokens: 64,
-    history: [
-      { role: 'user', text: user },
-      { role: 'assistant', text: turn1.result.text },
-    ],
-  });
-  const s1 = turn1.result.stats;
-  const s2 = turn2.result.stats;
-  console.log(
-    `\nconversation (auto): turn 1 evaluated ${s1?.evaluatedPromptTokens} of ${s1?.promptTokens} prompt tokens, ` +
-      `TTFT ${f0(turn1.ttftMs)} ms; turn 2 evaluated ${s2?.evaluatedPromptTokens} of ${s2?.promptTokens}, TTFT ${f0(turn2.ttftMs)} ms`,
-  );
+  console.log(`\n${await conversationLine(runtimes[2]!, 'auto', { system, user })}`);
 } finally {
   await Promise.all(runtimes.map((r) => r.close()));
 }

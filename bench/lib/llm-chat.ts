@@ -77,6 +77,34 @@ export async function groundedPrompt(runtime: LlmRuntime, target: number): Promi
   }
 }
 
+/**
+ * Two turns of one conversation over the grounded prompt: what the second turn evaluates shows the cached prefix
+ * being reused. Returns the line to print.
+ */
+export async function conversationLine(
+  runtime: LlmRuntime,
+  label: string,
+  prompt: { system: string; user: string },
+): Promise<string> {
+  const { system, user } = prompt;
+  const turn1 = await timedChat(runtime, user, { system, maxTokens: 64 });
+  const turn2 = await timedChat(runtime, 'Make it shorter and add a 10% coupon.', {
+    system,
+    maxTokens: 64,
+    history: [
+      { role: 'user', text: user },
+      { role: 'assistant', text: turn1.result.text },
+    ],
+  });
+  const s1 = turn1.result.stats;
+  const s2 = turn2.result.stats;
+  return (
+    `conversation (${label}): turn 1 evaluated ${s1?.evaluatedPromptTokens} of ${s1?.promptTokens} prompt tokens, ` +
+    `TTFT ${turn1.ttftMs.toFixed(0)} ms; turn 2 evaluated ${s2?.evaluatedPromptTokens} of ${s2?.promptTokens}, ` +
+    `TTFT ${turn2.ttftMs.toFixed(0)} ms`
+  );
+}
+
 export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);

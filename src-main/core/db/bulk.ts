@@ -24,6 +24,17 @@ export function dropIndexes(db: Db, tables: readonly string[], unique: boolean):
     .all(...tables, unique ? 1 : 0) as { name: string; sql: string }[];
   for (const ix of indexes) db.exec(`DROP INDEX "${ix.name.replaceAll('"', '""')}"`);
   return () => {
-    for (const ix of indexes) db.exec(ix.sql);
+    // SQLite's sorter cuts its input into runs the size of the page cache and merges them from temporary files.
+    // Runs of ~1 MB sort within the CPU's cache: a 1M-row index builds in about half the CPU time of 16 MB runs.
+    const cacheSize = db.pragma('cache_size', { simple: true }) as number;
+    db.pragma(`cache_size = ${SORT_RUN_KIB}`);
+    try {
+      for (const ix of indexes) db.exec(ix.sql);
+    } finally {
+      db.pragma(`cache_size = ${cacheSize}`);
+    }
   };
 }
+
+/** The page cache while indexes are rebuilt, in KiB (negative, as the pragma takes it). */
+const SORT_RUN_KIB = -1024;

@@ -191,9 +191,13 @@ function orderLinesWriter(db: Db, runId: number, mapped: ReadonlySet<FieldName>)
     db,
     `INSERT INTO orders(external_id, customer_id, placed_at, status, amount, discount, coupon, channel, country,
                         item_count, import_run_id)`,
-    `(?, ?, ?, IFNULL(?, 'completed'), IFNULL(?, 0), IFNULL(?, 0), ?, ?, ?, ?, ?)`,
-    'ON CONFLICT(external_id) DO NOTHING RETURNING id, external_id',
+    // Amount: an order the reader tallied gets its goods total less the discount, as `setAmount` below would set
+    // it (one UPDATE per order saved); otherwise the file's amount, or 0 until its lines are summed.
+    `(?, ?, ?, IFNULL(?, 'completed'), IFNULL(ROUND(? - IFNULL(?, 0), 2), IFNULL(?, 0)), IFNULL(?, 0), ?, ?, ?, ?, ?)`,
+    'ON CONFLICT(external_id) DO NOTHING',
   );
+  const lastOrderId = db.prepare('SELECT IFNULL(MAX(id), 0) FROM orders').pluck();
+  const ordersAfter = db.prepare('SELECT id, external_id FROM orders WHERE id > ?');
   const itemHead = 'INSERT INTO order_items(order_id, product_id, quantity, unit_price, import_run_id)';
   // The run id is a literal: one value fewer to bind on every line.
   const itemRow = `(?, ?, ?, ?, ${Math.trunc(runId)})`;
@@ -229,8 +233,13 @@ function orderLinesWriter(db: Db, runId: number, mapped: ReadonlySet<FieldName>)
   let stored: number[] = [];
   const ids = new Map<string, number>();
 
+  /** Slots of the orders this batch inserted: their tallied amounts went in with them. */
+  const inserted = new Set<number>();
+
   function writeOrders(p: PreparedLines): void {
     if (p.newOrders.length === 0) return;
+    const tallied = new Map<number, number>();
+    if (sumAmounts) for (let i = 0; i < p.totalSlots.length; i++) tallied.set(p.totalSlots[i]!, p.totals[i]!);
     const params: OrderParams[] = p.newOrders.map((o) => ({
       external_id: o.key,
       customer_id: entities.customer(o.customer),
@@ -244,26 +253,39 @@ function orderLinesWriter(db: Db, runId: number, mapped: ReadonlySet<FieldName>)
       item_count: null,
       run: runId,
     }));
-    for (const o of params) {
-      insertOrders.push(
-        o.external_id,
-        o.customer_id,
-        o.placed_at,
-        o.status,
-        o.amount,
-        o.discount,
-        o.coupon,
-        o.channel,
-        o.country,
-        o.item_count,
-        o.run,
-      );
+    const last = lastOrderId.get() as number;
+    const added = insertOrders.write(params.length, (args, at, i) => {
+      const o = params[i]!;
+      args[at] = o.external_id;
+      args[at + 1] = o.customer_id;
+      args[at + 2] = o.placed_at;
+      args[at + 3] = o.status;
+      args[at + 4] = tallied.get(p.newOrders[i]!.slot) ?? null;
+      args[at + 5] = o.discount;
+      args[at + 6] = o.amount;
+      args[at + 7] = o.discount;
+      args[at + 8] = o.coupon;
+      args[at + 9] = o.channel;
+      args[at + 10] = o.country;
+      args[at + 11] = o.item_count;
+      args[at + 12] = o.run;
+    });
+    if (added === params.length) {
+      // All new: SQLite numbered them max(id) + 1, + 2, … in statement order (no RETURNING rows to build).
+      p.newOrders.forEach((o, i) => {
+        orderIds[o.slot] = last + 1 + i;
+        inserted.add(o.slot);
+      });
+      return;
     }
-    for (const r of insertOrders.flush() as { id: number; external_id: string }[]) ids.set(r.external_id, r.id);
+    // Some were stored already (a re-import): the new ones are those numbered past the old maximum.
+    for (const r of ordersAfter.all(last) as { id: number; external_id: string }[]) ids.set(r.external_id, r.id);
     p.newOrders.forEach((o, i) => {
       const id = ids.get(o.key);
-      if (id !== undefined) orderIds[o.slot] = id;
-      else {
+      if (id !== undefined) {
+        orderIds[o.slot] = id;
+        inserted.add(o.slot);
+      } else {
         orderIds[o.slot] = (upsertOrder.get(params[i]) as { id: number }).id;
         stored[o.slot] = 1;
       }
@@ -282,6 +304,7 @@ function orderLinesWriter(db: Db, runId: number, mapped: ReadonlySet<FieldName>)
       }
       if (p.resetProducts) productIds = [];
       for (const { slot, sku, row } of p.newProducts) productIds[slot] = entities.storeProduct(sku, row);
+      inserted.clear();
       writeOrders(p);
       const { orders, products, quantities, unitPrices, adds } = p;
       const fill = (args: unknown[], at: number, line: number) => {
@@ -306,7 +329,7 @@ function orderLinesWriter(db: Db, runId: number, mapped: ReadonlySet<FieldName>)
         for (let i = 0; i < totalSlots.length; i++) {
           const slot = totalSlots[i]!;
           if (stored[slot]) summed.push(orderIds[slot]!);
-          else setAmount.run(totals[i], orderIds[slot]);
+          else if (!inserted.has(slot)) setAmount.run(totals[i], orderIds[slot]);
         }
         for (const slot of recount) summed.push(orderIds[slot]!);
         if (summed.length) sumAmounts.run(JSON.stringify(summed));

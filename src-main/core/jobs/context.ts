@@ -6,6 +6,12 @@ export interface JobContext {
   readonly cancelled: boolean;
   /** Throws CancelledError when the user asked to stop; call it between units of work. */
   throwIfCancelled(): void;
+  /**
+   * Queues work for after the result is out: a worker job counts as finished when its result is posted, and the
+   * thread then closes its connection and does what the caller need not wait for (copying a big import's WAL into
+   * the database file). Absent where the job runs in the caller's thread: do such work before returning there.
+   */
+  afterResult?(work: () => void): void;
 }
 
 export class CancelledError extends Error {

@@ -26,7 +26,7 @@ function withDb<T>(ctx: JobContext, fn: (db: ReturnType<typeof openWorkspace>) =
   const db = openWorkspace(ctx.dbPath, { check: false });
   return Promise.resolve()
     .then(() => fn(db))
-    .finally(() => db.close());
+    .finally(() => (ctx.afterResult ? ctx.afterResult(() => db.close()) : db.close()));
 }
 
 export const handlers: Record<string, JobHandler> = {

@@ -44,6 +44,8 @@ export class JobRunner {
   private readonly jobs = new Map<string, Entry>();
   private readonly queue: Entry[] = [];
   private running: Entry | null = null;
+  /** Resolves when the running job's worker thread has exited (it may still close up after its result). */
+  private exited: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<JobListener>();
   private readonly dbPath: string;
 
@@ -128,6 +130,7 @@ export class JobRunner {
   async close(): Promise<void> {
     for (const id of this.jobs.keys()) this.cancel(id);
     await Promise.all([...this.jobs.values()].map((e) => e.settled));
+    await this.exited;
   }
 
   private pump(): void {
@@ -154,19 +157,30 @@ export class JobRunner {
     });
     next.worker = worker;
     let outcome: Partial<JobState> | null = null;
+    // The job is finished when its outcome arrives; the thread may still close up (see JobContext.afterResult),
+    // so the next job starts only when it has exited: one writer at a time.
     worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'progress') this.progress(next, m);
-      else if (m.type === 'done') outcome = { status: 'completed', result: m.result };
-      else outcome = { status: m.cancelled ? 'cancelled' : 'failed', error: m.cancelled ? null : m.message };
+      if (m.type === 'progress') {
+        this.progress(next, m);
+        return;
+      }
+      outcome =
+        m.type === 'done'
+          ? { status: 'completed', result: m.result }
+          : { status: m.cancelled ? 'cancelled' : 'failed', error: m.cancelled ? null : m.message };
+      this.finish(next, outcome);
     });
     worker.on('error', (err) => {
       outcome ??= { status: 'failed', error: err.message };
     });
-    worker.on('exit', (code) => {
-      this.finish(next, outcome ?? { status: 'failed', error: `job worker exited with code ${code}` });
-      this.running = null;
-      this.pump();
-    });
+    this.exited = new Promise<void>((resolve) =>
+      worker.on('exit', (code) => {
+        this.finish(next, outcome ?? { status: 'failed', error: `job worker exited with code ${code}` });
+        this.running = null;
+        resolve();
+        this.pump();
+      }),
+    );
   }
 
   private runLocal(e: Entry, run: LocalJob): void {

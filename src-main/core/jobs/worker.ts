@@ -13,6 +13,7 @@ const flag = new Int32Array(start.cancelFlag);
 const post = (m: WorkerMessage) => parentPort?.postMessage(m);
 
 let lastPost = 0;
+const afterResult: (() => void)[] = [];
 const ctx: JobContext = {
   dbPath: start.dbPath,
   progress(done, total = null, message) {
@@ -27,7 +28,15 @@ const ctx: JobContext = {
   throwIfCancelled() {
     if (Atomics.load(flag, 0) === 1) throw new CancelledError();
   },
+  afterResult(work) {
+    afterResult.push(work);
+  },
 };
+
+/** The queued after-result work, in order; the job's outcome is already out, so a failure here only stops the rest. */
+function finishUp(): void {
+  for (const work of afterResult) work();
+}
 
 async function main(): Promise<void> {
   const handler = handlers[start.kind];
@@ -36,13 +45,15 @@ async function main(): Promise<void> {
   post({ type: 'done', result });
 }
 
-main().catch((err: unknown) => {
-  const e = err instanceof Error ? err : new Error(String(err));
-  post({
-    type: 'error',
-    cancelled: e instanceof CancelledError,
-    user: e instanceof UserError || e.name === 'ImportError' || e.name === 'WorkspaceError',
-    message: e.message,
-    stack: e.stack ?? null,
-  });
-});
+main()
+  .catch((err: unknown) => {
+    const e = err instanceof Error ? err : new Error(String(err));
+    post({
+      type: 'error',
+      cancelled: e instanceof CancelledError,
+      user: e instanceof UserError || e.name === 'ImportError' || e.name === 'WorkspaceError',
+      message: e.message,
+      stack: e.stack ?? null,
+    });
+  })
+  .finally(finishUp);

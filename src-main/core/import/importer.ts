@@ -23,6 +23,7 @@ import { bulkTables, deferSecondaryIndexes } from './bulk.ts';
 import { parsePolicies } from './missing.ts';
 import { headerFromColumns, planImport, rememberMapping } from './plan.ts';
 import { decodeColumn } from './row-columns.ts';
+import type { ReaderThread } from './reader-thread.ts';
 import { rowBatches } from './row-stream.ts';
 import { columnOf, type RowBatch, type RowStageSetup } from './rows.ts';
 import { openSource } from './source/index.ts';
@@ -65,7 +66,33 @@ export async function openPlannedSource(db: Db, options: ReturnType<typeof impor
   }
 }
 
-export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobContext): Promise<ImportResult> {
+/**
+ * Imports one file. `reader` is a reader thread started ahead (see reader-thread.ts): it is used or stopped, never
+ * left running.
+ */
+export async function runImport(
+  db: Db,
+  rawOptions: ImportOptions,
+  ctx: JobContext,
+  reader: ReaderThread | null = null,
+): Promise<ImportResult> {
+  try {
+    return await importFile(db, rawOptions, ctx, () => {
+      const handed = reader;
+      reader = null;
+      return handed;
+    });
+  } finally {
+    await reader?.stop();
+  }
+}
+
+async function importFile(
+  db: Db,
+  rawOptions: ImportOptions,
+  ctx: JobContext,
+  takeReader: () => ReaderThread | null,
+): Promise<ImportResult> {
   const started = performance.now();
   const options = importOptionsSchema.parse(rawOptions);
   const path = resolve(options.path);
@@ -141,7 +168,7 @@ export async function runImport(db: Db, rawOptions: ImportOptions, ctx: JobConte
   }
   db.exec('BEGIN IMMEDIATE');
   let restoreIndexes: (() => void) | null = null;
-  const batches = rowBatches(setup, () => ctx.cancelled);
+  const batches = rowBatches(setup, () => ctx.cancelled, takeReader());
   // Asking for the first batch now starts the reader (its thread boots and reads ahead) while this one hashes.
   const first = batches.next();
   first.catch(() => {}); // a reader failure surfaces where the batch is awaited, not as an unhandled rejection

@@ -5,64 +5,41 @@
  * saves), for XLSX, and where no worker file ships.
  */
 import { statSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
-import type { FromReader, ToReader } from './row-worker.ts';
+import { ReaderThread, THREAD_MIN_BYTES } from './reader-thread.ts';
 import { readRows, type RowBatch, type RowStageSetup } from './rows.ts';
 import { ImportError } from './types.ts';
-import { workerEntry } from '../util/worker-entry.ts';
 
-/** Files from this size up are read on their own thread. */
-export const THREAD_MIN_BYTES = 2 * 1024 * 1024;
-
-const rowWorkerUrl = () => workerEntry(import.meta.url, 'row-worker.ts', 'import-row-worker.js');
+export { THREAD_MIN_BYTES };
 
 /**
  * The file's row batches in order. Stopping early (a cancel, an error while
  * writing) ends the reader: the generator's cleanup stops the worker.
+ * `started` is a reader thread started ahead (see reader-thread.ts); it is
+ * used when the file is read on a thread, and stopped otherwise.
  */
-export function rowBatches(setup: RowStageSetup, isCancelled: () => boolean): AsyncGenerator<RowBatch> {
+export function rowBatches(
+  setup: RowStageSetup,
+  isCancelled: () => boolean,
+  started: ReaderThread | null = null,
+): AsyncGenerator<RowBatch> {
   const threaded = setup.format !== 'xlsx' && statSync(setup.path).size >= THREAD_MIN_BYTES;
-  const url = threaded ? rowWorkerUrl() : null;
-  return url ? threadBatches(url, setup) : readRows(setup, isCancelled);
+  if (!threaded) {
+    void started?.stop();
+    return readRows(setup, isCancelled);
+  }
+  const reader = started ?? ReaderThread.start();
+  return reader ? threadBatches(reader, setup) : readRows(setup, isCancelled);
 }
 
-async function* threadBatches(url: URL, setup: RowStageSetup): AsyncGenerator<RowBatch> {
-  // A roomy young generation lets batches waiting for the writer die young instead of being
-  // promoted, and a capped old space keeps the reader's heap from growing lazily: together they
-  // took a reading-only run from 280 to 200 MB RSS at the same CPU time. Text readers hold a
-  // batch or two at a time, far below the cap; XLSX (shared strings in memory) reads inline.
-  const worker = new Worker(url, {
-    workerData: setup,
-    resourceLimits: { maxYoungGenerationSizeMb: 48, maxOldGenerationSizeMb: 128 },
-  });
-  const inbox: FromReader[] = [];
-  let failure: Error | null = null;
-  let exitCode: number | null = null;
-  let notify: (() => void) | null = null;
-  const wake = () => {
-    notify?.();
-    notify = null;
-  };
-  worker.on('message', (m: FromReader) => {
-    inbox.push(m);
-    wake();
-  });
-  worker.on('error', (e) => {
-    failure = e;
-    wake();
-  });
-  worker.on('exit', (code) => {
-    exitCode = code;
-    wake();
-  });
-  const send = (m: ToReader) => worker.postMessage(m);
+async function* threadBatches(reader: ReaderThread, setup: RowStageSetup): AsyncGenerator<RowBatch> {
   try {
+    reader.read(setup);
     for (;;) {
-      while (inbox.length === 0 && failure === null && exitCode === null) await new Promise<void>((r) => (notify = r));
-      const m = inbox.shift();
+      await reader.next();
+      const m = reader.inbox.shift();
       if (m?.type === 'batch') {
         yield m.batch;
-        send({ type: 'ack' });
+        reader.send({ type: 'ack' });
         continue;
       }
       if (m?.type === 'done') return;
@@ -72,13 +49,10 @@ async function* threadBatches(url: URL, setup: RowStageSetup): AsyncGenerator<Ro
         e.stack = m.stack;
         throw e;
       }
-      if (failure) throw new ImportError(`reading ${setup.path} failed: ${(failure as Error).message}`);
-      throw new ImportError(`reading ${setup.path} stopped unexpectedly (reader thread exit code ${exitCode})`);
+      if (reader.failure) throw new ImportError(`reading ${setup.path} failed: ${reader.failure.message}`);
+      throw new ImportError(`reading ${setup.path} stopped unexpectedly (reader thread exit code ${reader.exitCode})`);
     }
   } finally {
-    if (exitCode === null) {
-      send({ type: 'stop' });
-      await worker.terminate();
-    }
+    await reader.stop();
   }
 }

@@ -3,14 +3,15 @@
  * importing thread, at most MAX_AHEAD unacknowledged, so a fast reader cannot
  * pile the file up in memory while SQLite writes.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { lineTransferables } from './line-prep.ts';
 import { transferables } from './row-columns.ts';
 import { readRows, type RowStageSetup } from './rows.ts';
 
 const MAX_AHEAD = 3;
 
-export type ToReader = { type: 'ack' } | { type: 'stop' };
+/** The setup comes first (the thread may be started before the import is planned: see reader-thread.ts). */
+export type ToReader = { type: 'setup'; setup: RowStageSetup } | { type: 'ack' } | { type: 'stop' };
 export type FromReader =
   | { type: 'batch'; batch: import('./rows.ts').RowBatch }
   | { type: 'done' }
@@ -21,8 +22,11 @@ if (!port) throw new Error('row-worker.ts runs as a worker thread');
 let ahead = 0;
 let stopped = false;
 let wake: (() => void) | null = null;
+let setupGiven: (setup: RowStageSetup) => void = () => {};
+const setup = new Promise<RowStageSetup>((resolve) => (setupGiven = resolve));
 port.on('message', (m: ToReader) => {
-  if (m.type === 'ack') ahead--;
+  if (m.type === 'setup') setupGiven(m.setup);
+  else if (m.type === 'ack') ahead--;
   else stopped = true;
   wake?.();
   wake = null;
@@ -30,7 +34,7 @@ port.on('message', (m: ToReader) => {
 const post = (m: FromReader, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
 try {
-  for await (const batch of readRows(workerData as RowStageSetup, () => stopped)) {
+  for await (const batch of readRows(await setup, () => stopped)) {
     const moved = [...transferables(batch.columns), batch.lines.buffer as ArrayBuffer];
     if (batch.prepared) moved.push(...lineTransferables(batch.prepared));
     post({ type: 'batch', batch }, moved);

@@ -5,6 +5,7 @@
  * job, and loading every analysis (echarts for reports, exceljs …) up front
  * cost about two seconds before each job, imports included.
  */
+import { statSync } from 'node:fs';
 import type { ImportOptions } from '../api/contract.ts';
 import type { ClvParams, RfmParams } from '../analytics/jobs.ts';
 import type { CampaignParams } from '../analytics/campaign/job.ts';
@@ -79,8 +80,17 @@ export const handlers: Record<string, JobHandler> = {
     return withDb(ctx, (db) => runRecommendEval(db, params as RecommendEvalParams, ctx));
   },
   import: async (params, ctx) => {
-    const { runImport } = await import('../import/importer.ts');
-    return withDb(ctx, (db) => runImport(db, params as ImportOptions, ctx));
+    // A big file's reader thread boots while this one loads the importer and plans the import.
+    const { ReaderThread, THREAD_MIN_BYTES } = await import('../import/reader-thread.ts');
+    const path = (params as ImportOptions).path;
+    const size = typeof path === 'string' ? (statSync(path, { throwIfNoEntry: false })?.size ?? 0) : 0;
+    const reader = size >= THREAD_MIN_BYTES ? ReaderThread.start() : null;
+    try {
+      const { runImport } = await import('../import/importer.ts');
+      return await withDb(ctx, (db) => runImport(db, params as ImportOptions, ctx, reader));
+    } finally {
+      await reader?.stop(); // when the import never got to it
+    }
   },
   'segment-export': async (params, ctx) => {
     const { exportSegment } = await import('../reports/segment-export.ts');

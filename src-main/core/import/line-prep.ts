@@ -138,6 +138,9 @@ export class LinePrep {
   private lastSlot = 0;
   private lastId: string | null = null;
   private lastCancel = false;
+  /** lastKey was made from lastId, with "-R" when lastReturnKey. */
+  private lastKeyFromId = false;
+  private lastReturnKey = false;
   private batch: PreparedLines = emptyBatch(0, false, false);
   // Order totals (see PreparedLines.totals): the tally of the order whose lines go by now, and the orders whose lines
   // did not come together (their slots, until the order dictionary is cleared).
@@ -176,6 +179,7 @@ export class LinePrep {
     if (resetOrders) {
       this.orderSlots = new Map();
       this.lastKey = null;
+      this.lastKeyFromId = false;
       // An order going on past the clear comes back as a new slot the writer finds stored already: summed in SQL.
       this.tallySlot = -1;
       this.scattered = new Set();
@@ -213,22 +217,27 @@ export class LinePrep {
     if (unitPrice < 0) return { field: 'unit_price', reason: `negative unit price ${unitPrice}` };
     const id = String(at(values, p.order_id));
     const statusField = (at(values, p.status) as string | null | undefined) ?? null;
-    if (id !== this.lastId) {
+    const sameId = id === this.lastId;
+    if (!sameId) {
       this.lastId = id;
       this.lastCancel = cancelInvoice.test(id);
+      this.lastKeyFromId = false;
     }
     const cInvoice = this.lastCancel;
     const negative = quantity < 0 || (lineAmount !== null && lineAmount < 0);
     let status = statusField;
-    let key = id;
+    let returnKey = false;
     if (cInvoice || negative) {
       status = 'returned';
       // A negative line inside a sales invoice becomes its own return document.
-      if (!cInvoice && statusField !== 'returned') key = `${id}-R`;
+      returnKey = !cInvoice && statusField !== 'returned';
     }
+    const key = returnKey ? `${id}-R` : id;
     const b = this.batch;
-    // An order's lines mostly come together: the previous line's order saves a lookup.
-    let order = key === this.lastKey ? this.lastSlot : this.orderSlots.get(key);
+    // An order's lines mostly come together: the previous line's order saves a lookup. The last key was made from
+    // this very id (one compare, above) or is compared as text.
+    const sameKey = sameId && this.lastKeyFromId && returnKey === this.lastReturnKey;
+    let order = sameKey || key === this.lastKey ? this.lastSlot : this.orderSlots.get(key);
     const known = order !== undefined;
     if (order === undefined) {
       const date = at(values, p.date);
@@ -249,6 +258,8 @@ export class LinePrep {
       });
     }
     this.lastKey = key;
+    this.lastKeyFromId = true;
+    this.lastReturnKey = returnKey;
     this.lastSlot = order;
     let add = 0;
     if (this.numbered) {

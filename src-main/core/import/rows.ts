@@ -179,7 +179,9 @@ export async function* readRows(
       const rejects: RowReject[] = [];
       const reject = (record: RawRecord, column: string | null, reason: string) =>
         rejects.push({ at: lines.length, line: record.line, column, reason, raw: rawText(record) });
-      for (const record of item.batch) {
+      const batch = item.batch;
+      for (let r = 0; r < batch.length; r++) {
+        const record = batch[r]!;
         if (record.error) {
           reject(record, null, record.error);
           continue;
@@ -191,21 +193,22 @@ export async function* readRows(
         }
         let bad = false;
         for (let i = 0; i < columnCount; i++) {
-          const c = columns[i]!;
           let v = converters[i]!(cells[cellIndexes[i]!] ?? null);
-          if (v instanceof Failure) {
-            bad = true;
-            reject(record, c.name, v.reason);
-            continue;
-          }
-          if (v === MISSING) {
+          // A converter gives a value, MISSING (null) or a failure: one typeof sets the common values apart.
+          if (typeof v === 'object') {
+            const c = columns[i]!;
+            if (v !== MISSING) {
+              bad = true;
+              reject(record, c.name, v.reason);
+              continue;
+            }
             v = fill.fill(c.field, c.convert);
             if (v instanceof Failure) {
               bad = true;
               reject(record, c.name, v.reason);
               continue;
             }
-          } else if (forwardFill) fill.remember(c.field, v);
+          } else if (forwardFill) fill.remember(columns[i]!.field, v);
           converted[i] = v;
         }
         if (bad) continue;
@@ -270,7 +273,8 @@ function unmetRequirement(
   required: readonly RequiredGroup[],
   converted: readonly Value[],
 ): readonly FieldName[] | null {
-  for (const group of required) {
+  for (let g = 0; g < required.length; g++) {
+    const group = required[g]!;
     let met = false;
     const at = group.at;
     for (let i = 0; i < at.length; i++) {

@@ -107,11 +107,24 @@ function isoFast(s: string): number {
 /**
  * y-m-d or a/b/yyyy with '/', '-' or '.', optionally followed by " h:mm" or
  * " h:mm:ss": "2024/3/1 14:05", "12/1/2010 8:26", "31.12.2024". Unix seconds,
- * or NaN to take the full parser. Digits are read inline with a local cursor
- * (a charCodeAt past the end is NaN, which ends a run of digits).
+ * or NaN to take the full parser.
  */
 function numericFast(s: string, order: DateOrder): number {
-  const n = s.length;
+  const day = numericDay(s, order);
+  if (day !== day || dayEnd === s.length) return day;
+  const time = timeOfDay(s, dayEnd);
+  return time === time ? day + time : NaN;
+}
+
+/** Where the date part that numericDay read last ends (a module slot: a second result without an allocation). */
+let dayEnd = 0;
+
+/**
+ * The leading y-m-d or a/b/yyyy of `s` as Unix seconds at midnight, NaN when there is none or it is no real day;
+ * sets `dayEnd`. Digits are read inline with a local cursor (a charCodeAt past the end is NaN, which ends a run of
+ * digits).
+ */
+function numericDay(s: string, order: DateOrder): number {
   let i = 0;
   let k: number;
   let a = 0;
@@ -152,44 +165,59 @@ function numericFast(s: string, order: DateOrder): number {
     mo = dayFirst ? b : a;
     d = dayFirst ? a : b;
   } else return NaN;
+  if (y < MIN_YEAR || y > MAX_YEAR) return NaN;
+  dayEnd = i;
+  return utcSeconds(y, mo, d, 0, 0, 0);
+}
+
+/**
+ * The "[ T]h:mm" or "[ T]h:mm:ss" that ends `s` from `i` on, as seconds into the day; NaN for anything else
+ * (hour 24, minute 60, text after the seconds).
+ */
+function timeOfDay(s: string, i: number): number {
+  const n = s.length;
+  let k: number;
   let h = 0;
   let mi = 0;
   let se = 0;
-  if (i < n) {
-    const t = s.charCodeAt(i);
-    if (t !== 32 && t !== 84) return NaN;
-    from = ++i;
-    for (; i - from < 2; i++) {
-      k = s.charCodeAt(i) - 48;
-      if (!(k >= 0 && k <= 9)) break;
-      h = h * 10 + k;
-    }
-    if (i === from || s.charCodeAt(i) !== 58) return NaN;
-    from = ++i;
-    for (; i - from < 2; i++) {
-      k = s.charCodeAt(i) - 48;
-      if (!(k >= 0 && k <= 9)) break;
-      mi = mi * 10 + k;
-    }
-    if (i - from !== 2) return NaN;
-    if (i < n) {
-      if (s.charCodeAt(i) !== 58) return NaN;
-      from = ++i;
-      for (; i - from < 2; i++) {
-        k = s.charCodeAt(i) - 48;
-        if (!(k >= 0 && k <= 9)) break;
-        se = se * 10 + k;
-      }
-      if (i - from !== 2 || i !== n) return NaN;
-    }
+  const t = s.charCodeAt(i);
+  if (t !== 32 && t !== 84) return NaN;
+  let from = ++i;
+  for (; i - from < 2; i++) {
+    k = s.charCodeAt(i) - 48;
+    if (!(k >= 0 && k <= 9)) break;
+    h = h * 10 + k;
   }
-  if (y < MIN_YEAR || y > MAX_YEAR) return NaN;
-  return utcSeconds(y, mo, d, h, mi, se);
+  if (i === from || s.charCodeAt(i) !== 58) return NaN;
+  from = ++i;
+  for (; i - from < 2; i++) {
+    k = s.charCodeAt(i) - 48;
+    if (!(k >= 0 && k <= 9)) break;
+    mi = mi * 10 + k;
+  }
+  if (i - from !== 2) return NaN;
+  if (i < n) {
+    if (s.charCodeAt(i) !== 58) return NaN;
+    from = ++i;
+    for (; i - from < 2; i++) {
+      k = s.charCodeAt(i) - 48;
+      if (!(k >= 0 && k <= 9)) break;
+      se = se * 10 + k;
+    }
+    if (i - from !== 2 || i !== n) return NaN;
+  }
+  if (h > 23 || mi > 59 || se > 59) return NaN;
+  return h * 3600 + mi * 60 + se;
 }
 
 function parseDateString(raw: string, order: DateOrder, style: DateStyle): Parsed<number> {
   const fast = numericFast(raw, order);
   if (fast === fast) return fast;
+  return parseDateSlow(raw, order, style);
+}
+
+/** What numericFast leaves: placeholders, digit-only numbers, and dates in words (date-text.ts). */
+function parseDateSlow(raw: string, order: DateOrder, style: DateStyle): Parsed<number> {
   const text = foldWidth(raw).trim();
   if (isMissingText(text) || text.startsWith('0000-00-00')) return null;
   if (isNumeric(text)) return parseDateNumber(Number(text), style, raw);
@@ -301,12 +329,32 @@ export function dateParser(options?: DateOptions): (cell: Cell) => Parsed<number
   let lastText = '';
   let lastEnd = -1; // no char code: nothing cached yet
   let lastSeconds = NaN;
+  // Orders that follow each other mostly fall on the same day: the date part of the last numeric date read
+  // ("1/12/2011") and its midnight, so that a text starting with it reads only its time of day.
+  let dayText = '';
+  let daySeconds = NaN;
+  const read = (cell: string): Parsed<number> => {
+    const dayLength = dayText.length;
+    if (dayLength > 0 && cell.length > dayLength && startsWithDay(cell, dayText)) {
+      const time = timeOfDay(cell, dayLength);
+      if (time === time) return daySeconds + time;
+    }
+    const fast = isoFast(cell);
+    if (fast === fast) return fast;
+    const day = numericDay(cell, order);
+    if (day !== day) return parseDateSlow(cell, order, style);
+    if (dayEnd === cell.length) return day;
+    const time = timeOfDay(cell, dayEnd);
+    if (time !== time) return parseDateSlow(cell, order, style);
+    dayText = cell.slice(0, dayEnd);
+    daySeconds = day;
+    return day + time;
+  };
   return (cell) => {
     if (typeof cell === 'string') {
       const end = cell.charCodeAt(cell.length - 1);
       if (end === lastEnd && cell === lastText) return lastSeconds;
-      const fast = isoFast(cell);
-      const v = fast === fast ? fast : parseDateString(cell, order, style);
+      const v = read(cell);
       if (typeof v === 'number') {
         lastText = cell;
         lastEnd = end;
@@ -316,6 +364,12 @@ export function dateParser(options?: DateOptions): (cell: Cell) => Parsed<number
     }
     return parseDate(cell, fixed);
   };
+}
+
+/** Whether `text` starts with `day`, compared from the day's end (its last digits change first); no builtin call. */
+function startsWithDay(text: string, day: string): boolean {
+  for (let i = day.length - 1; i >= 0; i--) if (text.charCodeAt(i) !== day.charCodeAt(i)) return false;
+  return true;
 }
 
 // d/m/y or m/d/y with '/' or '-'; dots are always day-first and say nothing.

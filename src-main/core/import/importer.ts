@@ -172,8 +172,11 @@ async function importFile(
   // Asking for the first batch now starts the reader (its thread boots and reads ahead) while this one hashes.
   const first = batches.next();
   first.catch(() => {}); // a reader failure surfaces where the batch is awaited, not as an unhandled rejection
+  // The file's hash is read alongside: its reads wait on the disk while this thread writes the first batches,
+  // instead of the batches waiting for the hash (~0.2 s on a 78 MB file). The run row gets it at the end.
+  const hashing = fileHash(path);
+  hashing.catch(() => {}); // awaited below; a failure surfaces there
   try {
-    const hash = await fileHash(path);
     const runId = Number(
       db
         .prepare(
@@ -185,7 +188,7 @@ async function importFile(
           basename(path),
           path,
           size,
-          hash,
+          '',
           plan.kind,
           info.format,
           info.encoding,
@@ -255,9 +258,12 @@ async function importFile(
     const touched = writer.finish();
     const tables = tableDelta(db, before);
     db.prepare(
-      `UPDATE import_runs SET finished_at = ?, rows_read = ?, rows_imported = ?, rows_rejected = ?, counts = ? WHERE id = ?`,
+      `UPDATE import_runs SET finished_at = ?, file_hash = ?, rows_read = ?, rows_imported = ?, rows_rejected = ?,
+                              counts = ?
+        WHERE id = ?`,
     ).run(
       Math.floor(Date.now() / 1000),
+      await hashing,
       rowsRead,
       rowsImported,
       rowsRead - rowsImported,

@@ -5,6 +5,8 @@ import type { FileHandle } from 'node:fs/promises';
 
 /** Big reads keep syscalls and parser restarts rare; records are batched downstream anyway. */
 export const CHUNK_BYTES = 256 * 1024;
+/** About 1,200 order lines: just over a batch (see batches.ts). */
+const FIRST_CHUNK_BYTES = 96 * 1024;
 
 export class FileChunks {
   private handle: FileHandle | null;
@@ -35,12 +37,16 @@ export class FileChunks {
     return buffer.subarray(0, bytesRead);
   }
 
-  /** The file from its first byte, in chunks; ends quietly when the file is closed mid-way. */
-  async *chunks(size = CHUNK_BYTES): AsyncGenerator<Buffer> {
+  /**
+   * The file from its first byte, in chunks; ends quietly when the file is closed mid-way. The first chunk is
+   * smaller: the first records are parsed by code not yet compiled, and the writer waits for them.
+   */
+  async *chunks(chunkSize = CHUNK_BYTES): AsyncGenerator<Buffer> {
     let position = 0;
     for (;;) {
       const handle = this.handle;
       if (!handle) return;
+      const size = position === 0 ? Math.min(FIRST_CHUNK_BYTES, chunkSize) : chunkSize;
       // A fresh buffer per read: stateful decoders may keep a reference to the tail of the last one.
       const buffer = Buffer.allocUnsafe(size);
       const { bytesRead } = await handle.read(buffer, 0, size, position);

@@ -103,6 +103,8 @@ describe('parseDate: text', () => {
     ['2010-Dec-01', utc(2010, 12, 1)],
     ['Dec 1, 2010', utc(2010, 12, 1)],
     ['Dec 1, 2010 8:26 PM', utc(2010, 12, 1, 20, 26)],
+    ['Mar-01-24', utc(2024, 3, 1)],
+    ['Dec-31-99 23:59', utc(1999, 12, 31, 23, 59)],
     ['December 1st, 2010 at 8:26 pm', utc(2010, 12, 1, 20, 26)],
     ['Sept 30 2024', utc(2024, 9, 30)],
     ['1 December 2010', utc(2010, 12, 1)],
@@ -149,6 +151,8 @@ describe('parseDate: text', () => {
     expect(reasonOf(parseDate('2024-03-01 12:60'))).toBe('not a date: "2024-03-01 12:60"');
     expect(reasonOf(parseDate('2024-03-01 12:30:60'))).toBe('not a date: "2024-03-01 12:30:60"');
     expect(reasonOf(parseDate('2024/3/1 13:05 AM'))).toBe('not a date: "2024/3/1 13:05 AM"');
+    // A two-digit year after a space or comma could be a day or a time: only "Mar-01-24" reads it as a year.
+    expect(reasonOf(parseDate('Dec 1, 24'))).toBe('not a date: "Dec 1, 24"');
     expect(reasonOf(parseDate('2024-03-01T14:05:09+15:00'))).toBe('not a date: "2024-03-01T14:05:09+15:00"');
     expect(reasonOf(parseDate('20241301'))).toBe('not a date: "20241301"');
   });

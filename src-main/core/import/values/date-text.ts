@@ -254,14 +254,15 @@ export function parseDateText(raw: string, text: string, order: DateOrder): numb
       p = q + 1;
     }
   } else if (kindAt(p, MON)) {
-    // Dec 1, 2010
+    // Dec 1, 2010; Mar-01-24 (eBay's order reports): a two-digit year only after a date separator
     mo = valAt(p);
     let q = optSep(p + 1);
     if (!numAt(q, 1, 2)) return failure('not a date', raw);
     d = valAt(q);
+    const x = sepAt(q + 1);
     q = optSep(q + 1);
-    if (!numAt(q, 4, 4)) return failure('not a date', raw);
-    y = valAt(q);
+    if (!(numAt(q, 4, 4) || (isDateSep(x) && numAt(q, 2, 2)))) return failure('not a date', raw);
+    y = yearOf(q);
     p = q + 1;
   } else if (numAt(p, 8, 8) || numAt(p, 12, 12) || numAt(p, 14, 14)) {
     // 20240301, 202403011405, 20240301140509

@@ -341,6 +341,10 @@ describe('parseNumber', () => {
     ['+7', 7],
     ['1,234.56', 1234.56],
     ['1,234,567', 1234567],
+    // Indian grouping (lakhs, crores), as Indian marketplaces export amounts
+    ['1,23,456.00', 123456],
+    ['₹12,34,567', 1234567],
+    ['1,23,45,678.50', 12345678.5],
     ['1 234.56', 1234.56],
     ["1'234.56", 1234.56],
     ['1\u00a0234.56', 1234.56],
@@ -448,6 +452,11 @@ describe('parseNumber', () => {
       '1 2',
       '1,234 567',
       'EUR',
+      // Indian and thousands grouping mixed, or Indian groups after a first group of 3, or with dots
+      '1,23,456,789',
+      '1,234,56,789',
+      '123,45,678',
+      '1.23.456',
     ]) {
       expect(reasonOf(parseNumber(text)), text).toMatch(/^not a number: /);
     }

@@ -170,14 +170,18 @@ function parseNumberSlow(raw: string, dec: number, percentAllowed: boolean): Par
 /**
  * Reads t[i, j) as digits with thousands groups, a decimal part and an
  * exponent. Groups must be 3 digits and use one separator (',' or '.',
- * whichever is not the decimal, space, or '). `percent` scales by 10^-2
- * exactly ("1.1%" is 0.011). NaN when malformed.
+ * whichever is not the decimal, space, or '); or, with ',', the Indian
+ * grouping of lakhs and crores ("1,23,45,678": groups of 2, the last of 3).
+ * `percent` scales by 10^-2 exactly ("1.1%" is 0.011). NaN when malformed.
  */
 function readDigits(t: string, i: number, j: number, dec: number, percent: boolean): number {
   let value = 0;
   let intDigits = 0;
   let group = 0;
   let groupChar = -1;
+  let firstGroup = 0;
+  // Which grouping the closed groups after the first follow: 0 none yet, 3 thousands, 2 Indian.
+  let grouping = 0;
   let k = i;
   for (; k < j; k++) {
     const c = t.charCodeAt(k);
@@ -187,8 +191,13 @@ function readDigits(t: string, i: number, j: number, dec: number, percent: boole
       group++;
     } else if (c === dec || c === 101 || c === 69) break;
     else if (c === COMMA || c === DOT || c === 32 || c === 39) {
-      if (group === 0 || (groupChar >= 0 ? group !== 3 : group > 3)) return NaN;
-      if (groupChar >= 0 && c !== groupChar) return NaN;
+      if (group === 0 || (groupChar >= 0 && c !== groupChar)) return NaN;
+      if (groupChar < 0) {
+        if (group > 3) return NaN;
+        firstGroup = group;
+      } else if (group === 3 && grouping !== 2) grouping = 3;
+      else if (group === 2 && c === COMMA && firstGroup <= 2 && grouping !== 3) grouping = 2;
+      else return NaN;
       groupChar = c;
       group = 0;
     } else return NaN;

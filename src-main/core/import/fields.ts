@@ -71,7 +71,7 @@ export const fields = {
   },
   product: {
     type: 'id',
-    synonyms: ['sku', 'stockcode', 'productid', 'product', 'itemid', 'item', 'productcode', 'goodsid', 'skuid',
+    synonyms: ['sku', 'customlabel', 'stockcode', 'productid', 'product', 'itemid', 'item', 'productcode', 'goodsid', 'skuid',
       'itemcode', 'movieid', '商品编号', '商品id', '宝贝id', '商家编码', '货号', '商品编码', 'sku编码', '商品'],
   },
   title: {
@@ -110,7 +110,7 @@ export const fields = {
   quantity: { type: 'number', synonyms: ['quantity', 'qty', 'units', 'count', 'number', '数量', '购买数量', '商品数量', '件数'] },
   unit_price: {
     type: 'money',
-    synonyms: ['unitprice', 'price', 'itemprice', 'priceeach', '单价', '商品单价', '成交单价', '价格', '成交价'],
+    synonyms: ['unitprice', 'price', 'itemprice', 'priceeach', 'soldfor', '单价', '商品单价', '成交单价', '价格', '成交价'],
   },
   line_no: {
     type: 'id',
@@ -246,13 +246,13 @@ export function suggestMapping(header: readonly string[], kind: ImportKind): Map
   const depth = Math.max(...allowed.map((f) => fields[f].synonyms.length));
   // Rank by synonym, then by field: "Order ID" claims order_id before a bare
   // "Name" could, wherever the columns stand in the file.
-  const assign = (matches: (column: string, synonym: string) => boolean) => {
+  const assign = (matches: (column: string, synonym: string, field: FieldName) => boolean) => {
     for (let rank = 0; rank < depth; rank++) {
       for (const field of allowed) {
         const synonym = fields[field].synonyms[rank];
         if (taken.has(field) || synonym === undefined) continue;
         const sn = normalizeHeader(synonym);
-        const i = header.findIndex((column, j) => mapping[column] === null && matches(normalized[j] ?? '', sn));
+        const i = header.findIndex((column, j) => mapping[column] === null && matches(normalized[j] ?? '', sn, field));
         if (i < 0) continue;
         mapping[header[i]!] = field;
         taken.add(field);
@@ -261,8 +261,43 @@ export function suggestMapping(header: readonly string[], kind: ImportKind): Map
   };
   assign((n, sn) => n === sn);
   // Containment only for distinctive names: "id" or "名" alone would match everything.
-  assign((n, sn) => (sn.length >= 4 || (/[^\x00-\x7f]/.test(sn) && sn.length >= 2)) && n.includes(sn));
+  assign(
+    (n, sn, field) =>
+      (sn.length >= 4 || (/[^\x00-\x7f]/.test(sn) && sn.length >= 2)) && n.includes(sn) && fits(n, field),
+  );
   return mapping;
+}
+
+// Words that say what else a column holds. A name that merely contains a field's synonym is not taken for it
+// when it also says it is a date ("Date Paid" is no amount), a part of an address ("Ship State" is no order
+// status), another charge ("Order Sales Tax", "Shipping Discount" are neither the total nor the discount) or
+// not an amount at all ("Payment Type", "Payment Method").
+const dateWords = ['date', 'time', '日期', '时间'];
+const addressWords = ['ship', 'billing', 'delivery', 'address', 'province', 'postal', 'zip', '收货', '收件', '地址'];
+const chargeWords = ['tax', 'vat', 'fee', 'shipping', 'postage', 'freight', 'refund', 'commission'];
+const notAmountWords = ['type', 'method', 'status', 'currency', 'number', 'name', '方式', '类型', '状态'];
+/** "Total (incl. VAT)" is still the total. */
+const inclusiveWords = ['incl', 'including', 'with', '含'];
+const addressFields: ReadonlySet<FieldName> = new Set([
+  'customer_name',
+  'phone',
+  'email',
+  'address',
+  'city',
+  'country',
+]);
+
+/** Whether a column whose normalized name contains one of `field`'s synonyms may be taken for it. */
+function fits(column: string, field: FieldName): boolean {
+  const type: FieldType = fields[field].type;
+  const has = (words: readonly string[]) => words.some((w) => column.includes(w));
+  // A date says when, whatever it is about: "shipping_limit_date" may still date an order.
+  if (type === 'date') return true;
+  if (has(dateWords)) return false;
+  if (!addressFields.has(field) && has(addressWords)) return false;
+  if (type !== 'money') return true;
+  if (has(notAmountWords)) return false;
+  return !has(chargeWords) || has(inclusiveWords);
 }
 
 /** Required field groups a mapping leaves unsatisfied, as readable names ("quantity or line_amount"). */

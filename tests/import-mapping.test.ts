@@ -1,0 +1,118 @@
+/**
+ * Mapping suggestions for exports this importer has no preset for. Headers of Etsy's "sold order items" and
+ * eBay's orders report (as the platforms name their columns): a column whose name merely contains a field's
+ * word must not be taken for that field when the rest of the name says otherwise ("Date Paid" is no amount,
+ * "Ship State" no order status, "Order Sales Tax" no order total, "Payment Type" no amount).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { detectKind, suggestMapping } from '../src-main/core/import/fields.ts';
+import { runImport } from '../src-main/core/import/importer.ts';
+import { tempWorkspace, testContext } from './helpers/workspace.ts';
+
+const etsy = [
+  'Sale Date', 'Item Name', 'Buyer', 'Quantity', 'Price', 'Coupon Code', 'Coupon Details', 'Discount Amount',
+  'Shipping Discount', 'Order Shipping', 'Order Sales Tax', 'Item Total', 'Currency', 'Transaction ID', 'Listing ID',
+  'Date Paid', 'Date Shipped', 'Ship Name', 'Ship Address1', 'Ship City', 'Ship State', 'Ship Zipcode',
+  'Ship Country', 'Order ID', 'Variations', 'Order Type', 'Listings Type', 'Payment Type', 'SKU',
+]; // prettier-ignore
+
+const ebay = [
+  'Sales Record Number', 'Order Number', 'Buyer Username', 'Buyer Name', 'Buyer Email', 'Item Number', 'Item Title',
+  'Custom Label', 'Quantity', 'Sold For', 'Total Price', 'Sale Date', 'Paid On Date', 'Ship To Country',
+]; // prettier-ignore
+
+/** The mapped columns only, column → field. */
+const mapped = (header: string[]) => {
+  const kind = detectKind(header);
+  expect(kind).toBe('order-lines');
+  return Object.fromEntries(Object.entries(suggestMapping(header, kind!)).filter(([, f]) => f !== null));
+};
+
+describe('mapping suggestions for unseen exports', () => {
+  it("takes Etsy's sold order items as order lines, leaving dates, address parts and other charges alone", () => {
+    expect(mapped(etsy)).toEqual({
+      'Sale Date': 'date',
+      'Item Name': 'title',
+      Buyer: 'customer',
+      Quantity: 'quantity',
+      Price: 'unit_price',
+      'Coupon Code': 'coupon',
+      'Discount Amount': 'discount',
+      'Item Total': 'line_amount',
+      'Ship Name': 'customer_name',
+      'Ship Address1': 'address',
+      'Ship City': 'city',
+      'Ship Country': 'country',
+      'Order ID': 'order_id',
+      SKU: 'product',
+    });
+  });
+
+  it("takes eBay's orders report with the seller's SKU (Custom Label) and the price an item sold for", () => {
+    expect(mapped(ebay)).toEqual({
+      'Order Number': 'order_id',
+      'Buyer Username': 'customer',
+      'Buyer Name': 'customer_name',
+      'Buyer Email': 'email',
+      'Item Title': 'title',
+      'Custom Label': 'product',
+      Quantity: 'quantity',
+      'Sold For': 'unit_price',
+      'Total Price': 'amount',
+      'Sale Date': 'date',
+      'Ship To Country': 'country',
+    });
+  });
+
+  it('still finds what such words do not rule out', () => {
+    const header = ['Order ID', 'SKU', 'Qty', 'Unit Price', 'Order Total (incl. VAT)', 'shipping_limit_date'];
+    expect(suggestMapping(header, 'order-lines')).toMatchObject({
+      'Order Total (incl. VAT)': 'amount',
+      shipping_limit_date: 'date',
+    });
+    // A bare "Tax" or "Payment Method" is no order total, even with nothing else to take.
+    expect(suggestMapping(['Order ID', 'Customer', 'Order Date', 'Sales Tax', 'Payment Method'], 'orders')).toEqual({
+      'Order ID': 'order_id',
+      Customer: 'customer',
+      'Order Date': 'date',
+      'Sales Tax': null,
+      'Payment Method': null,
+    });
+  });
+});
+
+describe('an eBay-style report end to end', () => {
+  const ws = tempWorkspace();
+  afterAll(() => ws.cleanup());
+
+  it('imports the item prices and "Mar-01-24" dates, and reports the summary lines at the end as bad rows', async () => {
+    const file = join(ws.dir, 'ebay.csv');
+    writeFileSync(
+      file,
+      [
+        ebay.join(','),
+        '1001,12-34567-89012,buyer_a,Ann A,ann@example.com,123456789012,Vintage Lamp,LAMP-01,1,$45.00,$52.99,Mar-01-24,Mar-01-24,United States',
+        '1002,12-34567-89013,buyer_b,Ben B,ben@example.com,123456789013,Brass Hook,HOOK-02,3,$4.00,$15.49,Mar-02-24,Mar-02-24,United Kingdom',
+        '',
+        '2 record(s) downloaded,,,,,,,,,,,,,',
+        'Seller ID : myshop,,,,,,,,,,,,,',
+      ].join('\n'),
+    );
+    const r = await runImport(ws.db, { path: file }, testContext(ws.path));
+    expect(r.kind).toBe('order-lines');
+    expect(r.rowsImported).toBe(2);
+    expect(r.rowsRejected).toBe(2);
+    const lines = ws.db
+      .prepare(
+        `SELECT p.sku, i.quantity, i.unit_price AS price, o.amount, date(o.placed_at, 'unixepoch') AS day
+           FROM order_items i JOIN products p ON p.id = i.product_id JOIN orders o ON o.id = i.order_id ORDER BY p.sku`,
+      )
+      .all();
+    expect(lines).toEqual([
+      { sku: 'HOOK-02', quantity: 3, price: 4, amount: 15.49, day: '2024-03-02' },
+      { sku: 'LAMP-01', quantity: 1, price: 45, amount: 52.99, day: '2024-03-01' },
+    ]);
+  });
+});

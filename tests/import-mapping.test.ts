@@ -116,3 +116,42 @@ describe('an eBay-style report end to end', () => {
     ]);
   });
 });
+
+describe("Amazon's All Orders report", () => {
+  const ws = tempWorkspace();
+  afterAll(() => ws.cleanup());
+
+  it('reads item-price as the line total for its quantity, not as a unit price', async () => {
+    const header = [
+      'amazon-order-id', 'merchant-order-id', 'purchase-date', 'last-updated-date', 'order-status',
+      'fulfillment-channel', 'sales-channel', 'product-name', 'sku', 'asin', 'item-status', 'quantity', 'currency',
+      'item-price', 'item-tax', 'shipping-price', 'item-promotion-discount', 'ship-city', 'ship-state', 'ship-country',
+    ]; // prettier-ignore
+    const row = (order: string, status: string, name: string, sku: string, qty: number, price: string, promo: string) =>
+      [order, '', '2024-03-01T14:05:00+00:00', '2024-03-02T10:00:00+00:00', status, 'Amazon', 'Amazon.com', name, sku,
+        `B0${sku}`, status, qty, 'USD', price, '0.00', '0.00', promo, 'PORTLAND', 'OR', 'US'].join('\t'); // prettier-ignore
+    const file = join(ws.dir, 'all-orders.txt');
+    writeFileSync(
+      file,
+      [
+        header.join('\t'),
+        row('111-1234567-1234567', 'Shipped', 'Blue Mug', 'MUG-BLU', 2, '36.00', '-3.60'),
+        row('111-1234567-1234567', 'Shipped', 'Red Mug', 'MUG-RED', 1, '18.00', '0'),
+        row('222-7654321-7654321', 'Cancelled', 'Napkins', 'NAP-4', 0, '', ''),
+      ].join('\n'),
+    );
+    const r = await runImport(ws.db, { path: file }, testContext(ws.path));
+    expect(r.rowsImported).toBe(2);
+    expect(r.errors).toEqual([{ line: 4, column: 'quantity', reason: expect.stringMatching(/quantity is 0/) }]);
+    const lines = ws.db
+      .prepare(
+        `SELECT p.sku, i.quantity, i.unit_price AS price, o.amount, o.discount
+           FROM order_items i JOIN products p ON p.id = i.product_id JOIN orders o ON o.id = i.order_id ORDER BY p.sku`,
+      )
+      .all();
+    expect(lines).toEqual([
+      { sku: 'MUG-BLU', quantity: 2, price: 18, amount: 54, discount: 0 },
+      { sku: 'MUG-RED', quantity: 1, price: 18, amount: 54, discount: 0 },
+    ]);
+  });
+});

@@ -2,7 +2,7 @@
  * Mappings for the exports of common shop platforms, recognized by columns no
  * other layout has. They settle what header names alone cannot: Shopify's
  * "Name" is the order number, its "Total" the order's paid amount and
- * "Subtotal" is not a line amount.
+ * "Subtotal" is not a line amount; Amazon's "item-price" is a line amount.
  */
 import { normalizeHeader, type FieldName, type ImportKind, type Mapping } from './fields.ts';
 
@@ -38,6 +38,26 @@ const presets: Preset[] = [
       billingcountry: 'country',
       billingphone: 'phone',
       source: 'channel',
+    },
+  },
+  {
+    // Seller Central's "All Orders" report (tab-separated). Its item-price is the line's price for the whole
+    // quantity, not a unit price; its promotion discounts are per line and negative, so they are left out
+    // rather than taken as an order discount. The report names no buyer.
+    name: 'Amazon All Orders report',
+    kind: 'order-lines',
+    signature: ['amazonorderid', 'purchasedate', 'itemprice', 'asin'],
+    fields: {
+      amazonorderid: 'order_id',
+      purchasedate: 'date',
+      orderstatus: 'status',
+      saleschannel: 'channel',
+      productname: 'title',
+      sku: 'product',
+      quantity: 'quantity',
+      itemprice: 'line_amount',
+      shipcity: 'city',
+      shipcountry: 'country',
     },
   },
 ];

@@ -155,3 +155,35 @@ describe("Amazon's All Orders report", () => {
     ]);
   });
 });
+
+describe('Chinese platform exports without a preset', () => {
+  it("takes Douyin's order export without mistaking the buyer's message for the buyer", () => {
+    const header = ['主订单编号', '子订单编号', '选购商品', '商品数量', '商品ID', '商品单价', '订单应付金额', '运费',
+      '优惠总金额', '支付方式', '收件人', '收件人手机号', '详细地址', '买家留言', '订单提交时间', '流量来源', '订单状态']; // prettier-ignore
+    expect(detectKind(header)).toBe('order-lines');
+    const m = suggestMapping(header, 'order-lines');
+    expect(m).toMatchObject({
+      主订单编号: 'order_id',
+      商品ID: 'product',
+      商品单价: 'unit_price',
+      订单应付金额: 'amount',
+    });
+    expect(m['买家留言']).toBeNull();
+  });
+
+  it("reads JD's order export as order lines: 京东价 is the unit price, 下单帐号 the buyer", () => {
+    const header = ['订单号', '商品ID', '商品名称', '订购数量', '支付方式', '下单时间', '京东价', '订单金额', '订单状态',
+      '下单帐号', '客户姓名', '联系电话', '运费金额']; // prettier-ignore
+    expect(detectKind(header)).toBe('order-lines');
+    expect(suggestMapping(header, 'order-lines')).toMatchObject({
+      订单号: 'order_id',
+      商品ID: 'product',
+      订购数量: 'quantity',
+      下单时间: 'date',
+      京东价: 'unit_price',
+      订单金额: 'amount',
+      下单帐号: 'customer',
+      运费金额: null,
+    });
+  });
+});

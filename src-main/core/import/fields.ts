@@ -37,7 +37,7 @@ export const fields = {
     type: 'id',
     synonyms: ['customerid', 'customer', 'custid', 'userid', 'user', 'buyerid', 'buyer', 'memberid', 'member',
       'clientid', 'accountid', 'customerno', 'customernumber', '买家会员名', '买家id', '买家账号', '会员id', '会员名',
-      '会员编号', '用户id', '客户id', '客户编号', '顾客id', '买家'],
+      '会员编号', '用户id', '客户id', '客户编号', '顾客id', '下单帐号', '下单账号', '用户账号', '买家'],
   },
   customer_name: {
     type: 'text',
@@ -110,7 +110,8 @@ export const fields = {
   quantity: { type: 'number', synonyms: ['quantity', 'qty', 'units', 'count', 'number', '数量', '购买数量', '商品数量', '件数'] },
   unit_price: {
     type: 'money',
-    synonyms: ['unitprice', 'price', 'itemprice', 'priceeach', 'soldfor', '单价', '商品单价', '成交单价', '价格', '成交价'],
+    synonyms: ['unitprice', 'price', 'itemprice', 'priceeach', 'soldfor', '单价', '商品单价', '成交单价', '价格', '成交价',
+      '京东价'],
   },
   line_no: {
     type: 'id',
@@ -271,11 +272,13 @@ export function suggestMapping(header: readonly string[], kind: ImportKind): Map
 // Words that say what else a column holds. A name that merely contains a field's synonym is not taken for it
 // when it also says it is a date ("Date Paid" is no amount), a part of an address ("Ship State" is no order
 // status), another charge ("Order Sales Tax", "Shipping Discount" are neither the total nor the discount) or
-// not an amount at all ("Payment Type", "Payment Method").
+// not an amount at all ("Payment Type", "Payment Method"), or a note ("买家留言" is no buyer).
 const dateWords = ['date', 'time', '日期', '时间'];
 const addressWords = ['ship', 'billing', 'delivery', 'address', 'province', 'postal', 'zip', '收货', '收件', '地址'];
 const chargeWords = ['tax', 'vat', 'fee', 'shipping', 'postage', 'freight', 'refund', 'commission'];
 const notAmountWords = ['type', 'method', 'status', 'currency', 'number', 'name', '方式', '类型', '状态'];
+/** Free text: "买家留言" (the buyer's message) names no buyer. */
+const noteWords = ['note', 'message', 'comment', 'remark', 'memo', '留言', '备注', '附言'];
 /** "Total (incl. VAT)" is still the total. */
 const inclusiveWords = ['incl', 'including', 'with', '含'];
 const addressFields: ReadonlySet<FieldName> = new Set([
@@ -295,6 +298,7 @@ function fits(column: string, field: FieldName): boolean {
   if (type === 'date') return true;
   if (has(dateWords)) return false;
   if (!addressFields.has(field) && has(addressWords)) return false;
+  if (type !== 'text' && has(noteWords)) return false;
   if (type !== 'money') return true;
   if (has(notAmountWords)) return false;
   return !has(chargeWords) || has(inclusiveWords);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectKind, suggestMapping } from '../src-main/core/import/fields.ts';
 import { runImport } from '../src-main/core/import/importer.ts';
+import { matchPreset } from '../src-main/core/import/presets.ts';
 import { tempWorkspace, testContext } from './helpers/workspace.ts';
 
 const etsy = [
@@ -184,6 +185,52 @@ describe('Chinese platform exports without a preset', () => {
       订单金额: 'amount',
       下单帐号: 'customer',
       运费金额: null,
+    });
+  });
+});
+
+describe('more exports', () => {
+  it("takes Shopee's order export with the deal price (not the original) and the receiver's name", () => {
+    const header = ['Order ID', 'Order Status', 'Order Creation Date', 'Product Name', 'SKU Reference No.',
+      'Variation Name', 'Original Price', 'Deal Price', 'Quantity', 'Product Subtotal', 'Total Discount',
+      'Buyer Paid Shipping Fee', 'Grand Total', 'Username (Buyer)', 'Receiver Name', 'Phone Number']; // prettier-ignore
+    expect(detectKind(header)).toBe('order-lines');
+    expect(suggestMapping(header, 'order-lines')).toMatchObject({
+      'SKU Reference No.': 'product',
+      'Variation Name': null,
+      'Original Price': null,
+      'Deal Price': 'unit_price',
+      'Total Discount': 'discount',
+      'Buyer Paid Shipping Fee': null,
+      'Grand Total': 'amount',
+      'Username (Buyer)': 'customer',
+      'Receiver Name': 'customer_name',
+    });
+  });
+
+  it('never takes an amount of discount for the order total', () => {
+    expect(suggestMapping(['Order ID', 'Date', 'Cart Discount Amount'], 'orders')['Cart Discount Amount']).toBe(
+      'discount',
+    );
+    expect(suggestMapping(['订单号', '下单时间', '优惠总金额'], 'orders')['优惠总金额']).toBe('discount');
+    expect(suggestMapping(['订单号', '下单时间', '优惠金额', '订单总金额'], 'orders')).toMatchObject({
+      优惠金额: 'discount',
+      订单总金额: 'amount',
+    });
+  });
+
+  it('recognizes a WooCommerce order export and reads Item Cost as the unit price', () => {
+    const header = ['Order ID', 'Order Number', 'Order Status', 'Order Date', 'Email (Billing)', 'Cart Discount Amount',
+      'Order Subtotal Amount', 'Order Total Amount', 'SKU', 'Item Name', 'Quantity (- Refund)', 'Item Cost']; // prettier-ignore
+    const preset = matchPreset(header, 'auto');
+    expect(preset?.name).toBe('WooCommerce order export');
+    expect(preset?.mapping).toMatchObject({
+      'Order Number': 'order_id',
+      'Order Subtotal Amount': null,
+      'Order Total Amount': 'amount',
+      'Cart Discount Amount': 'discount',
+      'Quantity (- Refund)': 'quantity',
+      'Item Cost': 'unit_price',
     });
   });
 });

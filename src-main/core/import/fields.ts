@@ -42,7 +42,8 @@ export const fields = {
   customer_name: {
     type: 'text',
     pii: true,
-    synonyms: ['customername', 'name', 'fullname', 'buyername', 'recipient', 'recipientname', 'shippingname',
+    synonyms: ['customername', 'name', 'fullname', 'buyername', 'recipient', 'recipientname', 'receivername',
+      'consignee', 'shippingname',
       '收货人姓名', '收货人', '姓名', '客户名称', '客户姓名', '买家姓名'],
   },
   phone: {
@@ -71,7 +72,7 @@ export const fields = {
   },
   product: {
     type: 'id',
-    synonyms: ['sku', 'customlabel', 'stockcode', 'productid', 'product', 'itemid', 'item', 'productcode', 'goodsid', 'skuid',
+    synonyms: ['sku', 'customlabel', 'skureferenceno', 'stockcode', 'productid', 'product', 'itemid', 'item', 'productcode', 'goodsid', 'skuid',
       'itemcode', 'movieid', '商品编号', '商品id', '宝贝id', '商家编码', '货号', '商品编码', 'sku编码', '商品'],
   },
   title: {
@@ -110,7 +111,7 @@ export const fields = {
   quantity: { type: 'number', synonyms: ['quantity', 'qty', 'units', 'count', 'number', '数量', '购买数量', '商品数量', '件数'] },
   unit_price: {
     type: 'money',
-    synonyms: ['unitprice', 'price', 'itemprice', 'priceeach', 'soldfor', '单价', '商品单价', '成交单价', '价格', '成交价',
+    synonyms: ['unitprice', 'price', 'itemprice', 'priceeach', 'soldfor', 'dealprice', '单价', '商品单价', '成交单价', '价格', '成交价',
       '京东价'],
   },
   line_no: {
@@ -272,11 +273,14 @@ export function suggestMapping(header: readonly string[], kind: ImportKind): Map
 // Words that say what else a column holds. A name that merely contains a field's synonym is not taken for it
 // when it also says it is a date ("Date Paid" is no amount), a part of an address ("Ship State" is no order
 // status), another charge ("Order Sales Tax", "Shipping Discount" are neither the total nor the discount) or
-// not an amount at all ("Payment Type", "Payment Method"), or a note ("买家留言" is no buyer).
+// not an amount at all ("Payment Type", "Payment Method"), a discount where the total is sought, or a note
+// ("买家留言" is no buyer).
 const dateWords = ['date', 'time', '日期', '时间'];
 const addressWords = ['ship', 'billing', 'delivery', 'address', 'province', 'postal', 'zip', '收货', '收件', '地址'];
 const chargeWords = ['tax', 'vat', 'fee', 'shipping', 'postage', 'freight', 'refund', 'commission'];
 const notAmountWords = ['type', 'method', 'status', 'currency', 'number', 'name', '方式', '类型', '状态'];
+/** An amount of discount is never the order's total: "Cart Discount Amount", "优惠总金额". */
+const discountWords = ['discount', 'coupon', 'promo', 'rebate', '优惠', '折扣', '减免'];
 /** Free text: "买家留言" (the buyer's message) names no buyer. */
 const noteWords = ['note', 'message', 'comment', 'remark', 'memo', '留言', '备注', '附言'];
 /** "Total (incl. VAT)" is still the total. */
@@ -301,6 +305,7 @@ function fits(column: string, field: FieldName): boolean {
   if (type !== 'text' && has(noteWords)) return false;
   if (type !== 'money') return true;
   if (has(notAmountWords)) return false;
+  if (field === 'amount' && has(discountWords)) return false;
   return !has(chargeWords) || has(inclusiveWords);
 }
 

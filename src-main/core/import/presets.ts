@@ -41,6 +41,31 @@ const presets: Preset[] = [
     },
   },
   {
+    // WooCommerce orders as the "Advanced Order Export For WooCommerce" plugin writes them by default, one row
+    // per item: "Item Cost" is the item's unit price, "Order Subtotal Amount" the order's goods before discount.
+    name: 'WooCommerce order export',
+    kind: 'order-lines',
+    signature: ['ordernumber', 'orderstatus', 'orderdate', 'itemcost', 'ordertotalamount'],
+    fields: {
+      ordernumber: 'order_id',
+      orderstatus: 'status',
+      orderdate: 'date',
+      customeruserid: 'customer',
+      emailbilling: 'email',
+      phonebilling: 'phone',
+      citybilling: 'city',
+      countrycodebilling: 'country',
+      cartdiscountamount: 'discount',
+      ordertotalamount: 'amount',
+      couponcode: 'coupon',
+      sku: 'product',
+      itemname: 'title',
+      quantityrefund: 'quantity',
+      quantity: 'quantity',
+      itemcost: 'unit_price',
+    },
+  },
+  {
     // Seller Central's "All Orders" report (tab-separated). Its item-price is the line's price for the whole
     // quantity, not a unit price; its promotion discounts are per line and negative, so they are left out
     // rather than taken as an order discount. The report names no buyer.
@@ -75,8 +100,12 @@ export function matchPreset(header: readonly string[], kind: ImportKind | 'auto'
     if (kind !== 'auto' && kind !== preset.kind) continue;
     if (!preset.signature.every((h) => present.has(h))) continue;
     const mapping: Mapping = {};
+    const used = new Set<FieldName>();
     header.forEach((column, i) => {
-      mapping[column] = preset.fields[normalized[i] ?? ''] ?? null;
+      const field = preset.fields[normalized[i] ?? ''] ?? null;
+      // A field from one column only: the first of two spellings the preset knows ("Quantity (- Refund)", "Quantity").
+      mapping[column] = field && !used.has(field) ? field : null;
+      if (field) used.add(field);
     });
     return { name: preset.name, kind: preset.kind, mapping };
   }

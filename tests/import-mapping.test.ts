@@ -234,3 +234,20 @@ describe('more exports', () => {
     });
   });
 });
+
+it("maps Shopify's customer export: the first address line, not the company", () => {
+  const header = ['Customer ID', 'First Name', 'Last Name', 'Email', 'Default Address Company',
+    'Default Address Address1', 'Default Address Address2', 'Default Address City', 'Default Address Country Code',
+    'Phone', 'Total Spent', 'Tags']; // prettier-ignore
+  expect(detectKind(header)).toBe('customers');
+  expect(suggestMapping(header, 'customers')).toMatchObject({
+    'Customer ID': 'customer',
+    Email: 'email',
+    'Default Address Company': null,
+    'Default Address Address1': 'address',
+    'Default Address City': 'city',
+    'Default Address Country Code': 'country',
+    Phone: 'phone',
+    Tags: 'interests',
+  });
+});

@@ -553,6 +553,16 @@ describe('text and ids', () => {
     expect(parseText(new Date(Date.UTC(2024, 2, 1)))).toBe('2024-03-01T00:00:00.000Z');
   });
 
+  it("drops Excel's text marker before a number-like value, and only there", () => {
+    // Shopify's customer export writes ids, phones and zip codes as '7012345678901 so that Excel keeps the digits.
+    expect(parseId("'7012345678901")).toBe('7012345678901');
+    expect(parseText("'+1 (555) 010-0100")).toBe('+1 (555) 010-0100');
+    expect(parseText(" '97201 ")).toBe('97201');
+    expect(parseText("'Tis the season")).toBe("'Tis the season");
+    expect(parseId("'A-100")).toBe("'A-100");
+    expect(parseText("'")).toBe("'");
+  });
+
   it('reads ids from text and numbers', () => {
     expect(parseId(' 536365 ')).toBe('536365');
     expect(parseId(536365)).toBe('536365');

@@ -56,7 +56,9 @@ export const fields = {
   address: {
     type: 'text',
     pii: true,
-    synonyms: ['address', 'shippingaddress', 'street', 'streetaddress', 'deliveryaddress', '收货地址', '地址', '详细地址'],
+    // The first line before a bare "address": "Default Address Address1", not "Default Address Company".
+    synonyms: ['address1', 'addressline1', 'address', 'shippingaddress', 'street', 'streetaddress', 'deliveryaddress',
+      '收货地址', '地址', '详细地址'],
   },
   gender: { type: 'gender', synonyms: ['gender', 'sex', '性别'] },
   birth_year: { type: 'integer', synonyms: ['birthyear', 'yearofbirth', 'born', '出生年份', '出生年'] },

@@ -53,12 +53,20 @@ function untrimmable(s: string): boolean {
   return a > 32 && a < 127 && z > 32 && z < 127;
 }
 
+/**
+ * Excel's text marker: exports (Shopify's) write '7012345678901 or '+15550100 so that Excel keeps the digits.
+ * Only before a number-like value: "'Tis the season" is text.
+ */
+const APOSTROPHE = 39;
+const markedNumber = /^'[+\d][\d\s\-().+]*$/;
+const unmark = (s: string) => (s.charCodeAt(0) === APOSTROPHE && markedNumber.test(s) ? s.slice(1) : s);
+
 /** Free text: trimmed, otherwise kept as it is; empty is missing. */
 export function parseText(cell: Cell): Parsed<string> {
   if (typeof cell === 'string') {
-    if (untrimmable(cell)) return cell;
+    if (untrimmable(cell)) return unmark(cell);
     const t = cell.trim();
-    return t.length === 0 ? null : t;
+    return t.length === 0 ? null : unmark(t);
   }
   if (cell === null) return null;
   if (cell instanceof Date) return Number.isNaN(cell.getTime()) ? failure('not a date', cell) : cell.toISOString();
@@ -72,9 +80,9 @@ export function parseText(cell: Cell): Parsed<string> {
  */
 export function parseId(cell: Cell): Parsed<string> {
   if (typeof cell === 'string') {
-    if (untrimmable(cell)) return cell;
+    if (untrimmable(cell)) return unmark(cell);
     const t = cell.trim();
-    return t.length === 0 ? null : t;
+    return t.length === 0 ? null : unmark(t);
   }
   if (typeof cell === 'number') {
     if (!Number.isFinite(cell)) return failure('not an id', cell);

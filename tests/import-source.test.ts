@@ -679,3 +679,42 @@ describe('releasing the file', () => {
     });
   }
 });
+
+describe('title rows above the table', () => {
+  it('skips a report title and date line to the header, keeping file line numbers', async () => {
+    writeFileSync(
+      tmp('titled.csv'),
+      'Sales report,March 2024,,,,\nGenerated,2024-04-01,,,,\n\nOrder ID,SKU,Quantity,Price,Order Date,Customer\n' +
+        'A1,S1,2,9.99,2024-03-01,C1\nA2,S2,1,5.00,2024-03-02,C2\n',
+    );
+    const { info, records } = await readAll(tmp('titled.csv'));
+    expect(info.header).toEqual(['Order ID', 'SKU', 'Quantity', 'Price', 'Order Date', 'Customer']);
+    expect(records.map((r) => [r.line, r.values[0]])).toEqual([
+      [5, 'A1'],
+      [6, 'A2'],
+    ]);
+  });
+
+  it('does the same in a workbook', async () => {
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet('Report');
+    sheet.addRow(['店铺订单报表']);
+    sheet.addRow(['导出时间', '2024-04-01']);
+    sheet.addRow(['订单编号', '商品编码', '数量', '单价', '下单时间']);
+    sheet.addRow(['A1', 'S1', 2, 9.99, '2024-03-01 10:00']);
+    await book.xlsx.writeFile(tmp('titled.xlsx'));
+    const { info, records } = await readAll(tmp('titled.xlsx'));
+    expect(info.header).toEqual(['订单编号', '商品编码', '数量', '单价', '下单时间']);
+    expect(records.map((r) => r.values[0])).toEqual(['A1']);
+  });
+
+  it('keeps a first row that is a header, even with unnamed columns or sparse rows below', async () => {
+    writeFileSync(tmp('unnamed.csv'), 'id,,,,,,name\n1,a,b,c,d,e,x\n2,a,b,c,d,e,y\n');
+    expect((await readAll(tmp('unnamed.csv'))).info.header[0]).toBe('id');
+    writeFileSync(tmp('sparse.csv'), 'order,sku,qty,price,note,coupon\nA1,S1,1,2.5,,\nA2,S2,1,2.5,,\n');
+    expect((await readAll(tmp('sparse.csv'))).info.header[0]).toBe('order');
+    // One-cell rows are data in a one-column list, not titles.
+    writeFileSync(tmp('emails.csv'), 'email\na@example.com\nb@example.com\n');
+    expect((await readAll(tmp('emails.csv'))).info.header).toEqual(['email']);
+  });
+});

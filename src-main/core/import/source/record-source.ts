@@ -97,10 +97,38 @@ export async function splitHeader(
     }
   }
   if (columns !== undefined) return { header: makeHeader(columns), hasHeader: false, pending: first };
-  const head = first[0];
+  const at = headerRow(first);
+  const head = first[at];
   if (!head) throw new ImportError(`"${label}" contains no data: not even a header row.`);
-  return { header: makeHeader(head.values), hasHeader: true, pending: first.slice(1) };
+  return { header: makeHeader(head.values), hasHeader: true, pending: first.slice(at + 1) };
 }
+
+/** Rows looked at to find the header, and title rows skipped at most. */
+const HEADER_SCAN = 12;
+/** A title row fills at most this many cells ("Store: …", "Period: …", "Currency: …"). */
+const TITLE_CELLS = 3;
+
+/**
+ * Where the header is: reports exported from a shop's back office often open with a title and a date line
+ * ("Sales report, March 2024") above the table. Such a row fills a few cells from the left, fewer than half of
+ * what the table's rows fill; a header names (nearly) every column, so it is the first row not like that.
+ */
+function headerRow(rows: readonly RawRecord[]): number {
+  const scanned = rows.slice(0, HEADER_SCAN);
+  const filled = scanned.map((r) => r.values.filter(isFilled).length);
+  let at = 0;
+  for (; at < filled.length - 1; at++) {
+    const below = filled.slice(at + 1).sort((a, b) => a - b);
+    const typical = below[below.length >> 1]!;
+    const n = filled[at]!;
+    // Filled from the left only: "id,,,,,,name" is a header with unnamed columns, not a title.
+    const leftAligned = scanned[at]!.values.slice(0, n).every(isFilled);
+    if (n > TITLE_CELLS || n * 2 >= typical || !leftAligned) break;
+  }
+  return at;
+}
+
+const isFilled = (v: unknown) => v !== null && v !== undefined && String(v).trim() !== '';
 
 export function asImportError(error: unknown, label: string): ImportError {
   if (error instanceof ImportError) return error;

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { detectKind, suggestMapping } from '../src-main/core/import/fields.ts';
 import { runImport } from '../src-main/core/import/importer.ts';
 import { matchPreset } from '../src-main/core/import/presets.ts';
+import { previewImport } from '../src-main/core/import/preview.ts';
 import { tempWorkspace, testContext } from './helpers/workspace.ts';
 
 const etsy = [
@@ -249,5 +250,40 @@ it("maps Shopify's customer export: the first address line, not the company", ()
     'Default Address Country Code': 'country',
     Phone: 'phone',
     Tags: 'interests',
+  });
+});
+
+describe('a suggestion the values contradict', () => {
+  const ws = tempWorkspace();
+  afterAll(() => ws.cleanup());
+  const superstore = [
+    'Row ID,Order ID,Order Date,Ship Date,Ship Mode,Customer ID,Customer Name,Segment,Country,City,State,Postal Code,Region,Product ID,Category,Sub-Category,Product Name,Sales,Quantity,Discount,Profit',
+    '1,CA-2016-152156,11/8/2016,11/11/2016,Second Class,CG-12520,Claire Gute,Consumer,United States,Henderson,Kentucky,42420,South,FUR-BO-10001798,Furniture,Bookcases,Bush Somerset Collection Bookcase,261.96,2,0,41.9136',
+    '2,CA-2016-152156,11/8/2016,11/11/2016,Second Class,CG-12520,Claire Gute,Consumer,United States,Henderson,Kentucky,42420,South,FUR-CH-10000454,Furniture,Chairs,"Hon Deluxe Fabric Upholstered Stacking Chairs, Rounded Back",731.94,3,0,219.582',
+    '3,CA-2016-138688,6/12/2016,6/16/2016,Second Class,DV-13045,Darrin Van Huff,Corporate,United States,Los Angeles,California,90036,West,OFF-LA-10000240,Office Supplies,Labels,Self-Adhesive Address Labels,14.62,2,0,6.8714',
+  ].join('\n');
+
+  it('imports Sample Superstore: its "State" of US states is no order status, its "Sales" the line amount', async () => {
+    const file = join(ws.dir, 'superstore.csv');
+    writeFileSync(file, superstore);
+    const preview = await previewImport(ws.db, { path: file });
+    expect(preview.kind).toBe('order-lines');
+    expect(preview.mapping).toMatchObject({ State: null, Sales: 'line_amount', 'Product ID': 'product' });
+    expect(preview.rows).toHaveLength(3);
+    const r = await runImport(ws.db, { path: file }, testContext(ws.path));
+    expect(r.rowsImported).toBe(3);
+    const orders = ws.db.prepare('SELECT external_id, amount, status FROM orders ORDER BY external_id').all();
+    expect(orders).toEqual([
+      { external_id: 'CA-2016-138688', amount: 14.62, status: 'completed' },
+      { external_id: 'CA-2016-152156', amount: 993.9, status: 'completed' },
+    ]);
+  });
+
+  it('leaves a column the user mapped alone, even when its values fail (they are then reported)', async () => {
+    const file = join(ws.dir, 'superstore-mapped.csv');
+    writeFileSync(file, superstore.replaceAll('CA-2016-', 'CB-2016-'));
+    const r = await runImport(ws.db, { path: file, map: { State: 'status' } }, testContext(ws.path));
+    expect(r.rowsImported).toBe(0);
+    expect(r.errors[0]?.reason).toMatch(/unknown order status: "Kentucky"/);
   });
 });

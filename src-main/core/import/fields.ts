@@ -122,7 +122,8 @@ export const fields = {
   },
   line_amount: {
     type: 'money',
-    synonyms: ['lineamount', 'linetotal', 'subtotal', 'itemtotal', 'lineprice', '小计', '商品总价', '商品金额'],
+    // "Sales" per line (Sample Superstore) before it can be an order's total: in a file with products it is the line's.
+    synonyms: ['lineamount', 'linetotal', 'subtotal', 'itemtotal', 'lineprice', 'sales', '小计', '商品总价', '商品金额'],
   },
   type: {
     type: 'event-type',

@@ -21,7 +21,7 @@ import type { JobContext } from '../jobs/context.ts';
 import type { FieldName } from './fields.ts';
 import { bulkTables, deferSecondaryIndexes } from './bulk.ts';
 import { parsePolicies } from './missing.ts';
-import { headerFromColumns, planImport, rememberMapping } from './plan.ts';
+import { checkSuggestion, headerFromColumns, planImport, rememberMapping } from './plan.ts';
 import { decodeColumn } from './row-columns.ts';
 import type { ReaderThread } from './reader-thread.ts';
 import { rowBatches } from './row-stream.ts';
@@ -58,13 +58,22 @@ export async function openPlannedSource(db: Db, options: ReturnType<typeof impor
     columns: options.columns ? headerFromColumns(options.columns) : undefined,
   });
   try {
-    const plan = planImport(db, source.info, options);
-    return { source, plan };
+    const suggested = planImport(db, source.info, options);
+    // The first batch of records: the values a suggested mapping is checked against, and a preview's rows.
+    const batches = source.batches()[Symbol.asyncIterator]();
+    const first = await batches.next();
+    const sample = first.done ? [] : first.value.slice(0, SAMPLE_RECORDS);
+    const overridden = new Set(Object.keys(options.map ?? {}));
+    const plan = checkSuggestion(suggested, source.info.header, sample, overridden, options.dateOrder);
+    return { source, plan, sample };
   } catch (err) {
     await source.close();
     throw err;
   }
 }
+
+/** Records a suggested mapping is checked against. */
+const SAMPLE_RECORDS = 500;
 
 /**
  * Imports one file. `reader` is a reader thread started ahead (see reader-thread.ts): it is used or stopped, never

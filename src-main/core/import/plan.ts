@@ -16,8 +16,10 @@ import {
   type ImportKind,
   type Mapping,
 } from './fields.ts';
+import { buildConverter, Failure } from './convert.ts';
 import { matchPreset } from './presets.ts';
-import { ImportError, type SourceInfo } from './types.ts';
+import { ImportError, type RawRecord, type SourceInfo } from './types.ts';
+import type { DateOrder } from './values/index.ts';
 
 export interface ImportPlan {
   kind: ImportKind;
@@ -143,4 +145,31 @@ export function rememberMapping(db: Db, plan: ImportPlan, header: readonly strin
     `INSERT INTO import_mappings(layout_key, kind, header, mapping, updated_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT(layout_key) DO UPDATE SET mapping = excluded.mapping, updated_at = excluded.updated_at`,
   ).run(plan.layoutKey, plan.kind, JSON.stringify(header), JSON.stringify(plan.mapping), now);
+}
+
+/**
+ * Takes back a suggested mapping the file's own values contradict: a "State" column of US states (Sample
+ * Superstore) is no order status, whatever its name says. A column is unmapped when more than half of its
+ * non-empty sample cells fail its field's parser. Only name-based suggestions are checked: a remembered
+ * mapping, a preset, --columns and --map are the user's or a platform's word.
+ */
+export function checkSuggestion(
+  plan: ImportPlan,
+  header: readonly string[],
+  sample: readonly RawRecord[],
+  overridden: ReadonlySet<string>,
+  dateOrder: DateOrder | undefined,
+): ImportPlan {
+  if (plan.mappingSource !== 'suggested' || sample.length === 0) return plan;
+  const mapping: Mapping = { ...plan.mapping };
+  header.forEach((column, i) => {
+    const field = mapping[column];
+    if (!field || overridden.has(column)) return;
+    const cells = sample.map((r) => r.values[i] ?? null).filter((c) => c !== null && String(c).trim() !== '');
+    if (cells.length === 0) return;
+    const parse = buildConverter(field, cells, { dateOrder, pseudonymize: null });
+    const failed = cells.filter((c) => parse(c) instanceof Failure).length;
+    if (failed * 2 > cells.length) mapping[column] = null;
+  });
+  return { ...plan, mapping, missingRequired: missingRequired(mapping, plan.kind) };
 }

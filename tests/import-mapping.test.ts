@@ -287,3 +287,25 @@ describe('a suggestion the values contradict', () => {
     expect(r.errors[0]?.reason).toMatch(/unknown order status: "Kentucky"/);
   });
 });
+
+it('maps the public Amazon review dumps (reviewerID, asin, overall) as reviews with their buyer, product and stars', () => {
+  const header = [
+    'reviewerID',
+    'asin',
+    'reviewerName',
+    'helpful',
+    'reviewText',
+    'overall',
+    'summary',
+    'unixReviewTime',
+    'reviewTime',
+  ];
+  expect(detectKind(header)).toBe('reviews');
+  expect(suggestMapping(header, 'reviews')).toMatchObject({
+    reviewerID: 'customer',
+    asin: 'product',
+    reviewText: 'text',
+    overall: 'rating',
+    unixReviewTime: 'date',
+  });
+});

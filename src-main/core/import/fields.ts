@@ -36,7 +36,7 @@ export const fields = {
   customer: {
     type: 'id',
     synonyms: ['customerid', 'customer', 'custid', 'userid', 'user', 'buyerid', 'buyer', 'memberid', 'member',
-      'clientid', 'accountid', 'customerno', 'customernumber', '买家会员名', '买家id', '买家账号', '会员id', '会员名',
+      'clientid', 'accountid', 'customerno', 'customernumber', 'reviewerid', '买家会员名', '买家id', '买家账号', '会员id', '会员名',
       '会员编号', '用户id', '客户id', '客户编号', '顾客id', '下单帐号', '下单账号', '用户账号', '买家'],
   },
   customer_name: {
@@ -75,7 +75,7 @@ export const fields = {
   product: {
     type: 'id',
     synonyms: ['sku', 'customlabel', 'skureferenceno', 'stockcode', 'productid', 'product', 'itemid', 'item', 'productcode', 'goodsid', 'skuid',
-      'itemcode', 'movieid', '商品编号', '商品id', '宝贝id', '商家编码', '货号', '商品编码', 'sku编码', '商品'],
+      'itemcode', 'movieid', 'asin', '商品编号', '商品id', '宝贝id', '商家编码', '货号', '商品编码', 'sku编码', '商品'],
   },
   title: {
     type: 'text',
@@ -133,7 +133,10 @@ export const fields = {
   visitor: { type: 'id', synonyms: ['visitorid', 'visitor', 'anonymousid', 'cookieid', 'deviceid', '访客id', '访客'] },
   session: { type: 'id', synonyms: ['sessionid', 'session', '会话id', '会话'] },
   query: { type: 'text', synonyms: ['query', 'searchterm', 'searchquery', 'keyword', 'keywords', 'searchtext', '搜索词', '关键词'] },
-  rating: { type: 'number', synonyms: ['rating', 'score', 'stars', 'star', 'rate', '评分', '星级', '打分', '评价星级'] },
+  rating: {
+    type: 'number',
+    synonyms: ['rating', 'score', 'stars', 'star', 'rate', 'overall', '评分', '星级', '打分', '评价星级'],
+  },
   text: {
     type: 'text',
     synonyms: ['review', 'text', 'comment', 'content', 'reviewtext', 'body', 'reviewbody', 'feedback',

@@ -309,3 +309,16 @@ it('maps the public Amazon review dumps (reviewerID, asin, overall) as reviews w
     unixReviewTime: 'date',
   });
 });
+
+it("maps Olist's review file: the message is the review, not its id or score, and its title names no product", () => {
+  const header = ['review_id', 'order_id', 'review_score', 'review_comment_title', 'review_comment_message',
+    'review_creation_date', 'review_answer_timestamp']; // prettier-ignore
+  expect(detectKind(header)).toBe('reviews');
+  expect(suggestMapping(header, 'reviews')).toMatchObject({
+    review_id: null,
+    review_score: 'rating',
+    review_comment_title: null,
+    review_comment_message: 'text',
+    review_creation_date: 'date',
+  });
+});

@@ -287,6 +287,11 @@ const chargeWords = ['tax', 'vat', 'fee', 'shipping', 'postage', 'freight', 'ref
 const notAmountWords = ['type', 'method', 'status', 'currency', 'number', 'name', '方式', '类型', '状态'];
 /** An amount of discount is never the order's total: "Cart Discount Amount", "优惠总金额". */
 const discountWords = ['discount', 'coupon', 'promo', 'rebate', '优惠', '折扣', '减免'];
+/** A review's body is not its id, score or title ("review_id", "review_score", "review_comment_title"). */
+const notBodyWords = ['score', 'rating', 'stars', 'count', 'title', 'subject', 'summary', 'headline'];
+const idLike = /(?:id|no|code|number)$/;
+/** ...and a review's title is not the product's ("review_comment_title"). */
+const reviewWords = ['review', 'comment', '评价', '评论'];
 /** Free text: "买家留言" (the buyer's message) names no buyer. */
 const noteWords = ['note', 'message', 'comment', 'remark', 'memo', '留言', '备注', '附言'];
 /** "Total (incl. VAT)" is still the total. */
@@ -309,6 +314,8 @@ function fits(column: string, field: FieldName): boolean {
   if (has(dateWords)) return false;
   if (!addressFields.has(field) && has(addressWords)) return false;
   if (type !== 'text' && has(noteWords)) return false;
+  if (field === 'text' && (idLike.test(column) || has(notBodyWords))) return false;
+  if (field === 'title' && has(reviewWords)) return false;
   if (type !== 'money') return true;
   if (has(notAmountWords)) return false;
   if (field === 'amount' && has(discountWords)) return false;

@@ -322,3 +322,18 @@ it("maps Olist's review file: the message is the review, not its id or score, an
     review_creation_date: 'date',
   });
 });
+
+it("maps the REES46 multi-category store events: the readable category code, not the category's id", () => {
+  const header = ['event_time', 'event_type', 'product_id', 'category_id', 'category_code', 'brand', 'price', 'user_id',
+    'user_session']; // prettier-ignore
+  expect(detectKind(header)).toBe('events');
+  expect(suggestMapping(header, 'events')).toMatchObject({
+    event_time: 'date',
+    event_type: 'type',
+    product_id: 'product',
+    category_id: null,
+    category_code: 'category',
+    user_id: 'customer',
+    user_session: 'session',
+  });
+});

@@ -315,6 +315,8 @@ function fits(column: string, field: FieldName): boolean {
   if (!addressFields.has(field) && has(addressWords)) return false;
   if (type !== 'text' && has(noteWords)) return false;
   if (field === 'text' && (idLike.test(column) || has(notBodyWords))) return false;
+  // An id is no readable text: "category_id" is not the category when "category_code" names it.
+  if (type === 'text' && column.endsWith('id')) return false;
   if (field === 'title' && has(reviewWords)) return false;
   if (type !== 'money') return true;
   if (has(notAmountWords)) return false;

@@ -61,7 +61,7 @@ export const fields = {
       '收货地址', '地址', '详细地址'],
   },
   gender: { type: 'gender', synonyms: ['gender', 'sex', '性别'] },
-  birth_year: { type: 'integer', synonyms: ['birthyear', 'yearofbirth', 'born', '出生年份', '出生年'] },
+  birth_year: { type: 'integer', synonyms: ['birthyear', 'yearofbirth', 'yearbirth', 'born', '出生年份', '出生年'] },
   age: { type: 'integer', synonyms: ['age', '年龄'] },
   city: { type: 'text', synonyms: ['city', 'town', '城市', '所在城市', '收货城市', '市'] },
   country: { type: 'text', synonyms: ['country', 'countryname', 'nation', '国家', '国家地区'] },
@@ -70,7 +70,7 @@ export const fields = {
   signup_at: {
     type: 'date',
     synonyms: ['signupdate', 'signup', 'signupat', 'signuptime', 'registeredat', 'registrationdate', 'registerdate',
-      'joindate', 'joined', 'membersince', '注册时间', '注册日期', '入会时间'],
+      'joindate', 'joined', 'membersince', 'customersince', 'dtcustomer', '注册时间', '注册日期', '入会时间'],
   },
   product: {
     type: 'id',
@@ -268,10 +268,13 @@ export function suggestMapping(header: readonly string[], kind: ImportKind): Map
     }
   };
   assign((n, sn) => n === sn);
-  // Containment only for distinctive names: "id" or "名" alone would match everything.
+  // Containment only for distinctive names: "id" or "名" alone would match everything. An identifier's word
+  // stands at either end of the name ("Product ID (SKU)", "子订单编号"), not inside it ("MntMeatProducts").
   assign(
     (n, sn, field) =>
-      (sn.length >= 4 || (/[^\x00-\x7f]/.test(sn) && sn.length >= 2)) && n.includes(sn) && fits(n, field),
+      (sn.length >= 4 || (/[^\x00-\x7f]/.test(sn) && sn.length >= 2)) &&
+      (fields[field].type === 'id' ? n.startsWith(sn) || n.endsWith(sn) : n.includes(sn)) &&
+      fits(n, field),
   );
   return mapping;
 }

@@ -293,6 +293,7 @@ const discountWords = ['discount', 'coupon', 'promo', 'rebate', '优惠', '折�
 /** A review's body is not its id, score or title ("review_id", "review_score", "review_comment_title"). */
 const notBodyWords = ['score', 'rating', 'stars', 'count', 'title', 'subject', 'summary', 'headline'];
 const idLike = /(?:id|no|code|number)$/;
+const idEnd = /id$/;
 /** ...and a review's title is not the product's ("review_comment_title"). */
 const reviewWords = ['review', 'comment', '评价', '评论'];
 /** Free text: "买家留言" (the buyer's message) names no buyer. */
@@ -317,9 +318,10 @@ function fits(column: string, field: FieldName): boolean {
   if (has(dateWords)) return false;
   if (!addressFields.has(field) && has(addressWords)) return false;
   if (type !== 'text' && has(noteWords)) return false;
-  if (field === 'text' && (idLike.test(column) || has(notBodyWords))) return false;
-  // An id is no readable text: "category_id" is not the category when "category_code" names it.
-  if (type === 'text' && column.endsWith('id')) return false;
+  // An id is no readable text: "category_id" is not the category when "category_code" names it; a review's body
+  // is not even named like a code or number.
+  if (type === 'text' && (field === 'text' ? idLike : idEnd).test(column)) return false;
+  if (field === 'text' && has(notBodyWords)) return false;
   if (field === 'title' && has(reviewWords)) return false;
   if (type !== 'money') return true;
   if (has(notAmountWords)) return false;

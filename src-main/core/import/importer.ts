@@ -77,7 +77,7 @@ const SAMPLE_RECORDS = 500;
 
 /**
  * Imports one file. `reader` is a reader thread started ahead (see reader-thread.ts): it is used or stopped, never
- * left running.
+ * left running (stopping is idempotent, so stopping a used one again is harmless).
  */
 export async function runImport(
   db: Db,
@@ -86,11 +86,7 @@ export async function runImport(
   reader: ReaderThread | null = null,
 ): Promise<ImportResult> {
   try {
-    return await importFile(db, rawOptions, ctx, () => {
-      const handed = reader;
-      reader = null;
-      return handed;
-    });
+    return await importFile(db, rawOptions, ctx, reader);
   } finally {
     await reader?.stop();
   }
@@ -100,7 +96,7 @@ async function importFile(
   db: Db,
   rawOptions: ImportOptions,
   ctx: JobContext,
-  takeReader: () => ReaderThread | null,
+  reader: ReaderThread | null,
 ): Promise<ImportResult> {
   const started = performance.now();
   const options = importOptionsSchema.parse(rawOptions);
@@ -177,7 +173,7 @@ async function importFile(
   }
   db.exec('BEGIN IMMEDIATE');
   let restoreIndexes: (() => void) | null = null;
-  const batches = rowBatches(setup, () => ctx.cancelled, takeReader());
+  const batches = rowBatches(setup, () => ctx.cancelled, reader);
   // Asking for the first batch now starts the reader (its thread boots and reads ahead) while this one hashes.
   const first = batches.next();
   first.catch(() => {}); // a reader failure surfaces where the batch is awaited, not as an unhandled rejection

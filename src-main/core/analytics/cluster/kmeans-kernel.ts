@@ -329,29 +329,6 @@ function add8(
   sums[o + 7]! += x7;
 }
 
-/** Takes the point off slot o of sums. */
-function sub8(
-  sums: Float64Array,
-  o: number,
-  x0: number,
-  x1: number,
-  x2: number,
-  x3: number,
-  x4: number,
-  x5: number,
-  x6: number,
-  x7: number,
-): void {
-  sums[o]! -= x0;
-  sums[o + 1]! -= x1;
-  sums[o + 2]! -= x2;
-  sums[o + 3]! -= x3;
-  sums[o + 4]! -= x4;
-  sums[o + 5]! -= x5;
-  sums[o + 6]! -= x6;
-  sums[o + 7]! -= x7;
-}
-
 /** lloydChunks for d = 8. */
 function lloyd8(
   X: Float64Array,
@@ -479,7 +456,7 @@ function hamerly8(
           if (sums && !first) {
             // The point moves between running sums: off its old cluster's slot, onto the new one's.
             const o = so + lab * 8;
-            sub8(sums, o, x0, x1, x2, x3, x4, x5, x6, x7);
+            add8(sums, o, -x0, -x1, -x2, -x3, -x4, -x5, -x6, -x7); // a − x is a + (−x) to the bit
             counts![co + lab]!--;
             const p = so + best * 8;
             add8(sums, p, x0, x1, x2, x3, x4, x5, x6, x7);

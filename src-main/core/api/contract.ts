@@ -38,6 +38,8 @@ export const importOptionsSchema = z.object({
   dateOrder: z.enum(['mdy', 'dmy']).optional(),
 });
 export type ImportOptions = z.input<typeof importOptionsSchema>;
+/** Import options with their defaults filled in. */
+export type ImportSettings = z.output<typeof importOptionsSchema>;
 
 export const rowErrorSchema = z.object({
   line: z.number().int(),

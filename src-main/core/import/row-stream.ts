@@ -35,8 +35,7 @@ async function* threadBatches(reader: ReaderThread, setup: RowStageSetup): Async
   try {
     reader.read(setup);
     for (;;) {
-      await reader.next();
-      const m = reader.inbox.shift();
+      const m = await reader.next();
       if (m?.type === 'batch') {
         yield m.batch;
         reader.send({ type: 'ack' });

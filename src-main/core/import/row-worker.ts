@@ -3,8 +3,9 @@
  * importing thread, at most MAX_AHEAD unacknowledged, so a fast reader cannot
  * pile the file up in memory while SQLite writes.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { lineTransferables } from './line-prep.ts';
+import type { ReaderChannel } from './reader-thread.ts';
 import { transferables } from './row-columns.ts';
 import { readRows, type RowStageSetup } from './rows.ts';
 
@@ -31,7 +32,13 @@ port.on('message', (m: ToReader) => {
   wake?.();
   wake = null;
 });
-const post = (m: FromReader, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+// Batches, the end and failures go on the channel the importing thread polls (see reader-thread.ts).
+const { port: out, posted } = workerData as ReaderChannel;
+const post = (m: FromReader, transfer: ArrayBuffer[] = []) => {
+  out.postMessage(m, transfer);
+  Atomics.add(posted, 0, 1);
+  Atomics.notify(posted, 0);
+};
 
 try {
   for await (const batch of readRows(await setup, () => stopped)) {
@@ -48,4 +55,5 @@ try {
   post({ type: 'error', name: e.name, message: e.message, stack: e.stack });
 } finally {
   port.close();
+  out.close();
 }

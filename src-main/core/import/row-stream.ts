@@ -15,23 +15,29 @@ export { THREAD_MIN_BYTES };
  * The file's row batches in order. Stopping early (a cancel, an error while
  * writing) ends the reader: the generator's cleanup stops the worker.
  * `started` is a reader thread started ahead (see reader-thread.ts); it is
- * used when the file is read on a thread, and stopped otherwise.
+ * used when the file is read on a thread, and stopped otherwise. `onEnd`
+ * gets the file's hash where the reading took it (see readRows).
  */
 export function rowBatches(
   setup: RowStageSetup,
   isCancelled: () => boolean,
   started: ReaderThread | null = null,
+  onEnd: (fileHash: string | null) => void = () => {},
 ): AsyncGenerator<RowBatch> {
   const threaded = setup.format !== 'xlsx' && statSync(setup.path).size >= THREAD_MIN_BYTES;
   if (!threaded) {
     void started?.stop();
-    return readRows(setup, isCancelled);
+    return readRows(setup, isCancelled, onEnd);
   }
   const reader = started ?? ReaderThread.start();
-  return reader ? threadBatches(reader, setup) : readRows(setup, isCancelled);
+  return reader ? threadBatches(reader, setup, onEnd) : readRows(setup, isCancelled, onEnd);
 }
 
-async function* threadBatches(reader: ReaderThread, setup: RowStageSetup): AsyncGenerator<RowBatch> {
+async function* threadBatches(
+  reader: ReaderThread,
+  setup: RowStageSetup,
+  onEnd: (fileHash: string | null) => void,
+): AsyncGenerator<RowBatch> {
   try {
     reader.read(setup);
     for (;;) {
@@ -41,7 +47,10 @@ async function* threadBatches(reader: ReaderThread, setup: RowStageSetup): Async
         reader.send({ type: 'ack' });
         continue;
       }
-      if (m?.type === 'done') return;
+      if (m?.type === 'done') {
+        onEnd(m.fileHash);
+        return;
+      }
       if (m?.type === 'error') {
         if (m.name === 'ImportError') throw new ImportError(m.message);
         const e = new Error(`reading ${setup.path} failed: ${m.message}`);

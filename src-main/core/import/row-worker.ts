@@ -15,7 +15,7 @@ const MAX_AHEAD = 3;
 export type ToReader = { type: 'setup'; setup: RowStageSetup } | { type: 'ack' } | { type: 'stop' };
 export type FromReader =
   | { type: 'batch'; batch: import('./rows.ts').RowBatch }
-  | { type: 'done' }
+  | { type: 'done'; fileHash: string | null }
   | { type: 'error'; name: string; message: string; stack: string | undefined };
 
 const port = parentPort;
@@ -40,8 +40,13 @@ const post = (m: FromReader, transfer: ArrayBuffer[] = []) => {
   Atomics.notify(posted, 0);
 };
 
+let fileHash: string | null = null;
 try {
-  for await (const batch of readRows(await setup, () => stopped)) {
+  for await (const batch of readRows(
+    await setup,
+    () => stopped,
+    (hash) => (fileHash = hash),
+  )) {
     const moved = [...transferables(batch.columns), batch.lines.buffer as ArrayBuffer];
     if (batch.prepared) moved.push(...lineTransferables(batch.prepared));
     post({ type: 'batch', batch }, moved);
@@ -49,7 +54,7 @@ try {
     while (ahead >= MAX_AHEAD && !stopped) await new Promise<void>((r) => (wake = r));
     if (stopped) break;
   }
-  post({ type: 'done' });
+  post({ type: 'done', fileHash });
 } catch (error) {
   const e = error instanceof Error ? error : new Error(String(error));
   post({ type: 'error', name: e.name, message: e.message, stack: e.stack });

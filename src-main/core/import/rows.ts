@@ -119,10 +119,13 @@ function sameHeader(a: readonly string[], b: readonly string[]): boolean {
 /**
  * The file's rows, converted and checked, batch by batch. `isCancelled` is
  * asked between batches (the worker has no job context of its own).
+ * `onEnd` gets the file's SHA-256 once the last batch is out, where the reads
+ * covered the whole file (text formats; null otherwise): the import records it.
  */
 export async function* readRows(
   setup: RowStageSetup,
   isCancelled: () => boolean = () => false,
+  onEnd: (fileHash: string | null) => void = () => {},
 ): AsyncGenerator<RowBatch> {
   const convertOptions = {
     dateOrder: setup.options.dateOrder,
@@ -245,6 +248,7 @@ export async function* readRows(
       };
       if (isCancelled()) return;
     }
+    onEnd(source.fileHash?.() ?? null);
   } finally {
     await source.close();
   }

@@ -46,6 +46,8 @@ export interface RecordSource {
   info: SourceInfo;
   batches(): AsyncIterable<RawRecord[]>;
   bytesRead(): number;
+  /** SHA-256 (hex) of the file's bytes once the reads have gone through all of them; null before, or where unknown. */
+  fileHash?(): string | null;
   close(): Promise<void>;
 }
 

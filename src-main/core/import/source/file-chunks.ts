@@ -1,5 +1,6 @@
-/** Sequential raw reads from one open file, with a byte count for progress. */
+/** Sequential raw reads from one open file, with a byte count for progress and the file's hash. */
 
+import { createHash, type Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 
@@ -11,6 +12,12 @@ const FIRST_CHUNK_BYTES = 96 * 1024;
 export class FileChunks {
   private handle: FileHandle | null;
   private read = 0;
+  /**
+   * SHA-256 of what `chunks()` has read, from the first byte on. The import records the file's hash; taken here, on
+   * the thread that reads the file anyway, it costs the writing thread no second pass (~0.1 s on a 78 MB file).
+   */
+  private readonly hash: Hash = createHash('sha256');
+  private hashed: string | null = null;
 
   private constructor(handle: FileHandle) {
     this.handle = handle;
@@ -50,11 +57,21 @@ export class FileChunks {
       // A fresh buffer per read: stateful decoders may keep a reference to the tail of the last one.
       const buffer = Buffer.allocUnsafe(size);
       const { bytesRead } = await handle.read(buffer, 0, size, position);
-      if (bytesRead === 0 || this.handle === null) return;
+      if (this.handle === null) return;
+      if (bytesRead === 0) {
+        this.hashed = this.hash.digest('hex');
+        return;
+      }
       position += bytesRead;
       this.read += bytesRead;
+      this.hash.update(buffer.subarray(0, bytesRead));
       yield buffer.subarray(0, bytesRead);
     }
+  }
+
+  /** The file's SHA-256 (hex) once `chunks()` has read to its end; null until then. */
+  digest(): string | null {
+    return this.hashed;
   }
 
   /** Idempotent. A read in flight finishes first (FileHandle.close waits for it). */

@@ -138,7 +138,7 @@ async function openText(
     const rest = delimiter === null ? whitespaceRecords(text) : delimitedRecords(text, delimiter);
     parts = { ...(await splitHeader(rest, options.columns, label)), rest };
   }
-  return createRecordSource({
+  const source = createRecordSource({
     info: { ...base, header: parts.header, hasHeader: parts.hasHeader },
     pending: parts.pending,
     rest: parts.rest,
@@ -146,4 +146,5 @@ async function openText(
     bytesRead: () => file.bytesRead(),
     release: () => file.close(),
   });
+  return Object.assign(source, { fileHash: () => file.digest() });
 }

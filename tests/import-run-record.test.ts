@@ -66,7 +66,7 @@ describe('rows an import touched', () => {
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 describe("the run's file hash", () => {
-  const storedHash = (ws: ReturnType<typeof tempWorkspace>, runId: number) =>
+  const storedHash = (ws: ReturnType<typeof tempWorkspace>, runId: number | null) =>
     ws.db.prepare('SELECT file_hash FROM import_runs WHERE id = ?').pluck().get(runId);
 
   it('is the SHA-256 of a small text file, a big one read on its own thread, and a workbook', async () => {

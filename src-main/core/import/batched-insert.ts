@@ -1,17 +1,22 @@
 /**
  * Many rows per INSERT statement. Through better-sqlite3 each statement call
  * costs a few microseconds of binding and stepping whatever it writes; one
- * `INSERT … VALUES (…), (…), …` for 128 rows pays that once. SQLite still
+ * `INSERT … VALUES (…), (…), …` for 512 rows pays that once. SQLite still
  * inserts the rows one after the other, so an ON CONFLICT clause sees the
  * earlier rows of the same statement exactly as separate statements would.
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/workspace.ts';
 
-const ROWS_PER_STATEMENT = 128;
+/**
+ * 512 rather than 128: each statement also copies the pages it changes first (the tables' and indexes' right
+ * edges) into its statement journal, so fewer, larger statements copy less (1M lines: ~10 % less import time in
+ * interleaved runs; 2048 gained nothing more). At most 512 × 63 values stay under SQLite's 32,766 parameters.
+ */
+const ROWS_PER_STATEMENT = 512;
 
 export class BatchedInsert {
-  /** Statements for 128, 64, …, 1 rows: a remainder takes at most one of each. */
+  /** Statements for 512, 256, …, 1 rows: a remainder takes at most one of each. */
   private readonly statements: { rows: number; statement: Statement; args: unknown[] }[] = [];
   private readonly width: number;
 
@@ -21,11 +26,13 @@ export class BatchedInsert {
    * CONFLICT clause).
    */
   constructor(db: Db, head: string, row: string, tail = '') {
+    const width = row.split('?').length - 1;
+    if (width * ROWS_PER_STATEMENT > 32_766) throw new Error(`${width} values per row: too many for one statement`);
     for (let rows = ROWS_PER_STATEMENT; rows >= 1; rows >>= 1) {
       const sql = `${head} VALUES ${Array.from({ length: rows }, () => row).join(', ')} ${tail}`;
       this.statements.push({ rows, statement: db.prepare(sql), args: [] });
     }
-    this.width = row.split('?').length - 1;
+    this.width = width;
     for (const s of this.statements) s.args = new Array<unknown>(s.rows * this.width);
   }
 

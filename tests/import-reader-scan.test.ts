@@ -138,7 +138,7 @@ describe('order key from the id', () => {
     expect(prep.add(row('B', 2))).toBeNull();
     const b = prep.take();
     expect(Array.from(b.orders)).toEqual([0, 1, 2, 1]);
-    expect(b.newOrders.map((o) => o.key)).toEqual(['A', 'B', 'B-R']);
+    expect(b.newOrders.keys).toEqual(['A', 'B', 'B-R']);
   });
 
   it('keeps a return key equal to another id as that order', () => {
@@ -153,6 +153,6 @@ describe('order key from the id', () => {
       expect(prep.add(row(id, q))).toBeNull();
     const b = prep.take();
     expect(Array.from(b.orders)).toEqual([0, 0, 1, 0]);
-    expect(b.newOrders.map((o) => o.key)).toEqual(['A-R', 'A']);
+    expect(b.newOrders.keys).toEqual(['A-R', 'A']);
   });
 });

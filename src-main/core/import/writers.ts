@@ -269,59 +269,69 @@ function orderLinesWriter(db: Db, runId: number, since: LastIds, mapped: Readonl
   const inserted = new Set<number>();
 
   function writeOrders(p: PreparedLines): void {
-    if (p.newOrders.length === 0) return;
+    const o = p.newOrders;
+    const n = o.keys.length;
+    if (n === 0) return;
     const tallied = new Map<number, number>();
     if (sumAmounts) for (let i = 0; i < p.totalSlots.length; i++) tallied.set(p.totalSlots[i]!, p.totals[i]!);
-    const params: OrderParams[] = p.newOrders.map((o) => ({
-      external_id: o.key,
-      customer_id: entities.customer(o.customer),
-      placed_at: o.placedAt,
-      status: o.status,
-      amount: o.amount,
-      discount: o.discount,
-      coupon: o.coupon,
-      channel: o.channel,
-      country: o.country,
-      item_count: null,
-      run: runId,
-    }));
+    // Each order's customer, from its first line's customer values (one row object, refilled per order).
+    const customerIds: (number | null)[] = new Array<number | null>(n);
+    const width = o.customerFields.length;
+    const customer: Row = {};
+    for (let i = 0; i < n; i++) {
+      for (let f = 0; f < width; f++) customer[o.customerFields[f]!] = o.customers[i * width + f] ?? null;
+      customerIds[i] = entities.customer(customer);
+    }
     const last = lastOrderId.get() as number;
-    const added = insertOrders.write(params.length, (args, at, i) => {
-      const o = params[i]!;
-      args[at] = o.external_id;
-      args[at + 1] = o.customer_id;
-      args[at + 2] = o.placed_at;
-      args[at + 3] = o.status;
-      args[at + 4] = tallied.get(p.newOrders[i]!.slot) ?? null;
-      args[at + 5] = o.discount;
-      args[at + 6] = o.amount;
-      args[at + 7] = o.discount;
-      args[at + 8] = o.coupon;
-      args[at + 9] = o.channel;
-      args[at + 10] = o.country;
-      args[at + 11] = o.item_count;
-      args[at + 12] = o.run;
+    const added = insertOrders.write(n, (args, at, i) => {
+      args[at] = o.keys[i];
+      args[at + 1] = customerIds[i];
+      args[at + 2] = o.placedAt[i];
+      args[at + 3] = o.status[i];
+      args[at + 4] = tallied.get(o.slots[i]!) ?? null;
+      args[at + 5] = o.discount[i];
+      args[at + 6] = o.amount[i];
+      args[at + 7] = o.discount[i];
+      args[at + 8] = o.coupon[i];
+      args[at + 9] = o.channel[i];
+      args[at + 10] = o.country[i];
+      args[at + 11] = null;
+      args[at + 12] = runId;
     });
-    if (added === params.length) {
+    if (added === n) {
       // All new: SQLite numbered them max(id) + 1, + 2, … in statement order (no RETURNING rows to build).
-      p.newOrders.forEach((o, i) => {
-        orderIds[o.slot] = last + 1 + i;
-        inserted.add(o.slot);
-      });
+      for (let i = 0; i < n; i++) {
+        orderIds[o.slots[i]!] = last + 1 + i;
+        inserted.add(o.slots[i]!);
+      }
       return;
     }
     // Some were stored already (a re-import): the new ones are those numbered past the old maximum.
     for (const r of ordersAfter.all(last) as { id: number; external_id: string }[]) ids.set(r.external_id, r.id);
-    p.newOrders.forEach((o, i) => {
-      const id = ids.get(o.key);
+    for (let i = 0; i < n; i++) {
+      const slot = o.slots[i]!;
+      const id = ids.get(o.keys[i]!);
       if (id !== undefined) {
-        orderIds[o.slot] = id;
-        inserted.add(o.slot);
+        orderIds[slot] = id;
+        inserted.add(slot);
       } else {
-        orderIds[o.slot] = (upsertOrder.get(params[i]) as { id: number }).id;
-        stored[o.slot] = 1;
+        const params: OrderParams = {
+          external_id: o.keys[i]!,
+          customer_id: customerIds[i] ?? null,
+          placed_at: o.placedAt[i] ?? null,
+          status: o.status[i] ?? null,
+          amount: o.amount[i] ?? null,
+          discount: o.discount[i] ?? null,
+          coupon: o.coupon[i] ?? null,
+          channel: o.channel[i] ?? null,
+          country: o.country[i] ?? null,
+          item_count: null,
+          run: runId,
+        };
+        orderIds[slot] = (upsertOrder.get(params) as { id: number }).id;
+        stored[slot] = 1;
       }
-    });
+    }
     ids.clear();
   }
 

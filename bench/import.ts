@@ -106,7 +106,11 @@ async function measure(n: number): Promise<{ ratio: number; rss: number }> {
   console.log(
     `workbench import     median ${ourWall.toFixed(2)} s wall, ${median(ours.map((o) => o.seconds)).toFixed(2)} s in import  (${(n / ourWall / 1000).toFixed(0)}k rows/s), ${ours[0]!.rowsImported} rows imported`,
   );
+  // Each repeat runs the two imports back to back, so a pair's ratio sees the same machine: on a shared machine
+  // whose speed drifts within a run, the median of those ratios is the steadier figure.
+  const pairs = ours.map((o, i) => o.wall / theirs[i]!.wall);
   console.log(`ratio ours/sqlite3   ${(ourWall / sqlite).toFixed(2)}×   (bar ≤ 1.5×)`);
+  console.log(`ratio per repeat     ${pairs.map((r) => r.toFixed(2)).join(' ')}   median ${median(pairs).toFixed(2)}×`);
   if (sqliteCpu !== null) {
     console.log(
       `CPU seconds          sqlite3 ${sqliteCpu.toFixed(2)}, ours ${ourCpu.toFixed(2)} (all threads) = ${(ourCpu / sqliteCpu).toFixed(2)}×`,

@@ -210,7 +210,8 @@ export const kinds: Record<ImportKind, KindSpec> = {
   },
   ratings: { fields: ['customer', 'product', 'rating', 'date'], required: [['customer'], ['product'], ['rating']] },
   reviews: {
-    fields: ['customer', 'product', 'rating', 'text', 'date', 'title', 'category'],
+    // order_id: a review may name its order instead of the buyer and the product (writers.ts).
+    fields: ['customer', 'product', 'rating', 'text', 'date', 'title', 'category', 'order_id'],
     required: [['text'], ['date']],
   },
   campaigns: {

@@ -509,24 +509,36 @@ function ratingsWriter(db: Db, runId: number, since: LastIds): Writer {
 
 const cjk = /[\u3400-\u9fff]/;
 
+/**
+ * Reviews. A review file may name its order instead of the buyer and the product (Olist's order_reviews): the
+ * order, imported before, gives the buyer, and the product when the order holds one product; a review of an order
+ * with several products is the order's, with no product. A review whose order is not in the workspace keeps its
+ * text and rating, linked to no one.
+ */
 function reviewsWriter(db: Db, runId: number, since: LastIds): Writer {
   const entities = new Entities(db, runId);
   const insert = db.prepare(
     `INSERT OR IGNORE INTO reviews(customer_id, product_id, rating, text, created_at, language, import_run_id)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
+  const orderOf = db.prepare(
+    `SELECT o.customer_id AS customer,
+            (SELECT CASE WHEN COUNT(DISTINCT product_id) = 1 THEN MIN(product_id) END
+               FROM order_items WHERE order_id = o.id) AS product
+       FROM orders o WHERE o.external_id = ?`,
+  );
   return {
     write(row) {
       const text = String(row.text);
-      insert.run(
-        entities.customer(row),
-        entities.product(row),
-        num(row.rating),
-        text,
-        row.date,
-        cjk.test(text) ? 'zh' : 'en',
-        runId,
-      );
+      let customer = entities.customer(row);
+      let product = entities.product(row);
+      const order = str(row.order_id);
+      if (order !== null && (customer === null || product === null)) {
+        const found = orderOf.get(order) as { customer: number | null; product: number | null } | undefined;
+        customer ??= found?.customer ?? null;
+        product ??= found?.product ?? null;
+      }
+      insert.run(customer, product, num(row.rating), text, row.date, cjk.test(text) ? 'zh' : 'en', runId);
     },
     finish: () => touched(db, runId, since, ['customers', 'products', 'reviews']),
   };

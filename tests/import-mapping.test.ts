@@ -341,9 +341,10 @@ it("maps the REES46 multi-category store events: the readable category code, not
 it('does not take a wide customer-profile table (Customer Personality Analysis) for a product list', () => {
   const header = ['ID', 'Year_Birth', 'Education', 'Marital_Status', 'Income', 'Dt_Customer', 'Recency', 'MntWines',
     'MntMeatProducts', 'NumWebPurchases', 'Z_CostContact', 'Response']; // prettier-ignore
-  // "MntMeatProducts" (money spent on meat) names no product: the kind is left to the user, who is asked for it.
-  expect(detectKind(header)).toBeNull();
+  // "MntMeatProducts" (money spent on meat) names no product; its bare "ID" is the customer's, as in any customer list.
+  expect(detectKind(header)).toBe('customers');
   expect(suggestMapping(header, 'customers')).toMatchObject({
+    ID: 'customer',
     Year_Birth: 'birth_year',
     Dt_Customer: 'signup_at',
   });

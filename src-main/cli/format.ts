@@ -45,6 +45,7 @@ export function printPreview(p: ImportPreview): void {
       .join(' | ');
     console.log(`  ${h.padEnd(width)}  ${(p.mapping[h] ?? '—').padEnd(12)}  ${samples.slice(0, 60)}`);
   });
+  if (p.notes?.length) console.log(`\n${p.notes.map((note) => `  note: ${note}`).join('\n')}`);
   if (p.missingRequired.length)
     console.log(`\n  still needed: ${p.missingRequired.join('; ')} (use --map "column=field")`);
 }

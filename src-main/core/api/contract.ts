@@ -60,6 +60,8 @@ export const importPreviewSchema = z.object({
   /** Where the mapping came from: remembered for this layout, a known platform's export, header names, --columns. */
   mappingSource: z.enum(['remembered', 'preset', 'suggested', 'columns']),
   missingRequired: z.array(z.string()),
+  /** What the check of the first values found: columns left unmapped and why, mixed currencies. */
+  notes: z.array(z.string()).optional(),
 });
 export type ImportPreview = z.infer<typeof importPreviewSchema>;
 

@@ -15,6 +15,9 @@ export type Converter = (cell: Cell) => string | number | null | ParseFailure;
 
 const piiKind: Partial<Record<FieldName, PiiKind>> = {
   customer_name: 'name',
+  // Read joined as customer_name (name-parts.ts); kept personal wherever a part is converted on its own.
+  first_name: 'name',
+  last_name: 'name',
   phone: 'phone',
   email: 'email',
   address: 'address',

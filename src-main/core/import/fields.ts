@@ -46,6 +46,9 @@ export const fields = {
       'consignee', 'shippingname',
       '收货人姓名', '收货人', '姓名', '客户名称', '客户姓名', '买家姓名'],
   },
+  // A name split in two is joined "First Last" (姓名 for Chinese) before it is pseudonymized: name-parts.ts.
+  first_name: { type: 'text', pii: true, synonyms: ['firstname', 'givenname', 'forename', '名'] },
+  last_name: { type: 'text', pii: true, synonyms: ['lastname', 'familyname', 'surname', '姓'] },
   phone: {
     type: 'text',
     pii: true,
@@ -182,8 +185,8 @@ export interface KindSpec {
 
 // prettier-ignore
 const customerProfile: FieldName[] = [
-  'customer_name', 'phone', 'email', 'address', 'gender', 'birth_year', 'age', 'city', 'country', 'occupation',
-  'interests', 'signup_at',
+  'customer_name', 'first_name', 'last_name', 'phone', 'email', 'address', 'gender', 'birth_year', 'age', 'city',
+  'country', 'occupation', 'interests', 'signup_at',
 ];
 
 // prettier-ignore
@@ -233,6 +236,19 @@ for (const name of fieldNames) {
   for (const s of fields[name].synonyms) synonymIndex.set(`${name}:${normalizeHeader(s)}`, name);
 }
 
+const exactNames: Map<string, FieldName> = new Map();
+for (const name of fieldNames) for (const s of fields[name].synonyms) exactNames.set(normalizeHeader(s), name);
+
+/** How many different fields a row of names names exactly: tells a header row from a row of group labels. */
+export function namedFieldCount(names: readonly unknown[]): number {
+  const found = new Set<FieldName>();
+  for (const n of names) {
+    const field = n === null || n === undefined ? undefined : exactNames.get(normalizeHeader(String(n)));
+    if (field) found.add(field);
+  }
+  return found.size;
+}
+
 /** Resolves a user-typed field name or alias (`--columns`, `--map`); undefined when unknown. */
 export function resolveFieldName(name: string): FieldName | undefined {
   const key = name.trim().toLowerCase();
@@ -269,6 +285,16 @@ export function suggestMapping(header: readonly string[], kind: ImportKind): Map
     }
   };
   assign((n, sn) => n === sn);
+  // A bare "ID" is the id of what the file lists: a customers file's customer, an orders file's order. Before
+  // containment, so that "User Name" does not take the customer from it.
+  const bareId = bareIdField[kind];
+  if (bareId && !taken.has(bareId) && allowed.includes(bareId)) {
+    const i = normalized.findIndex((n, j) => n === 'id' && mapping[header[j]!] === null);
+    if (i >= 0) {
+      mapping[header[i]!] = bareId;
+      taken.add(bareId);
+    }
+  }
   // Containment only for distinctive names: "id" or "名" alone would match everything. An identifier's word
   // stands at either end of the name ("Product ID (SKU)", "子订单编号"), not inside it ("MntMeatProducts").
   assign(
@@ -279,6 +305,9 @@ export function suggestMapping(header: readonly string[], kind: ImportKind): Map
   );
   return mapping;
 }
+
+/** What a column named just "ID" holds, by kind of file; in other kinds it is left alone. */
+const bareIdField: Partial<Record<ImportKind, FieldName>> = { customers: 'customer', orders: 'order_id' };
 
 // Words that say what else a column holds. A name that merely contains a field's synonym is not taken for it
 // when it also says it is a date ("Date Paid" is no amount), a part of an address ("Ship State" is no order
@@ -303,6 +332,8 @@ const noteWords = ['note', 'message', 'comment', 'remark', 'memo', '留言', '�
 const inclusiveWords = ['incl', 'including', 'with', '含'];
 const addressFields: ReadonlySet<FieldName> = new Set([
   'customer_name',
+  'first_name',
+  'last_name',
   'phone',
   'email',
   'address',

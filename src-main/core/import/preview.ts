@@ -27,6 +27,7 @@ export async function previewImport(db: Db, rawOptions: ImportOptions): Promise<
       mapping: plan.mapping,
       mappingSource: plan.mappingSource,
       missingRequired: plan.missingRequired,
+      ...(plan.notes ? { notes: plan.notes } : {}),
     };
   } finally {
     await source.close();

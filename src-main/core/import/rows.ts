@@ -8,6 +8,7 @@ import type { ImportOptions } from '../api/contract.ts';
 import { kinds, type FieldName, type ImportKind, type Mapping } from './fields.ts';
 import { buildConverter, Failure, MISSING, type Converter } from './convert.ts';
 import { MissingFill, parsePolicies } from './missing.ts';
+import { nameColumns } from './name-parts.ts';
 import { headerFromColumns } from './plan.ts';
 import { createPseudonymizer } from './pseudonymize.ts';
 import { openSource } from './source/index.ts';
@@ -77,6 +78,7 @@ export async function openRowSource(setup: RowStageSetup): Promise<RecordSource>
 async function* withSample(
   source: RecordSource,
   sampleSize: number,
+  prepare: ((batch: RawRecord[]) => void) | null = null,
 ): AsyncGenerator<{ sample: RawRecord[] } | { batch: RawRecord[] }> {
   const iterator = source.batches()[Symbol.asyncIterator]();
   const head: RawRecord[][] = [];
@@ -84,6 +86,7 @@ async function* withSample(
   while (n < sampleSize) {
     const next = await iterator.next();
     if (next.done) break;
+    prepare?.(next.value);
     head.push(next.value);
     n += next.value.length;
   }
@@ -92,6 +95,7 @@ async function* withSample(
   for (;;) {
     const next = await iterator.next();
     if (next.done) return;
+    prepare?.(next.value);
     yield { batch: next.value };
   }
 }
@@ -132,6 +136,11 @@ export async function* readRows(
     pseudonymize: setup.pseudonymKey === null ? null : createPseudonymizer(setup.pseudonymKey),
   };
   const required = kinds[setup.kind].rowRequired ?? kinds[setup.kind].required;
+  // First and last name columns are read as one customer_name (name-parts.ts): joined once per batch, and only
+  // in files that have both.
+  const names = nameColumns(setup.mapping, setup.header);
+  const reading = names ? { ...setup, mapping: names.mapping } : setup;
+  const joinNames = names?.join ?? null;
   const fill = new MissingFill(parsePolicies(setup.options.missing ?? {}));
   const forwardFill = fill.remembers();
 
@@ -140,8 +149,8 @@ export async function* readRows(
     const pre = await openRowSource(setup);
     try {
       let columns: Column[] = [];
-      for await (const item of withSample(pre, SAMPLE_ROWS)) {
-        if ('sample' in item) columns = buildColumns(setup, pre.info.header, item.sample, convertOptions);
+      for await (const item of withSample(pre, SAMPLE_ROWS, joinNames)) {
+        if ('sample' in item) columns = buildColumns(reading, pre.info.header, item.sample, convertOptions);
         else
           for (const record of item.batch)
             for (const c of columns) fill.observe(c.field, c.convert(record.values[c.index] ?? null));
@@ -161,9 +170,9 @@ export async function* readRows(
     const width = header.length;
     let columns: Column[] = [];
     let prep: LinePrep | null = null;
-    for await (const item of withSample(source, SAMPLE_ROWS)) {
+    for await (const item of withSample(source, SAMPLE_ROWS, joinNames)) {
       if ('sample' in item) {
-        columns = buildColumns(setup, header, item.sample, convertOptions);
+        columns = buildColumns(reading, header, item.sample, convertOptions);
         if (setup.kind === 'order-lines') prep = new LinePrep(columns.map((c) => c.field));
         continue;
       }

@@ -29,3 +29,19 @@ function cellName(cell: Cell): string {
   const text = cell instanceof Date ? cell.toISOString() : String(cell);
   return text.replace(/^\uFEFF/, '').trim();
 }
+
+/**
+ * A header under a row of group labels: a name that appears more than once ("ID" under both "Order" and
+ * "Customer") is told apart by its group, the label at or left of its column (a merged cell holds its value in
+ * its first column): "Order ID", "Customer ID". Unique names stay as they are.
+ */
+export function withGroups(names: readonly Cell[], groups: readonly Cell[]): Cell[] {
+  const keys = names.map((n) => cellName(n).toLowerCase());
+  const count = new Map<string, number>();
+  for (const k of keys) if (k) count.set(k, (count.get(k) ?? 0) + 1);
+  let group = '';
+  return names.map((name, i) => {
+    group = cellName(groups[i] ?? null) || group;
+    return (count.get(keys[i]!) ?? 0) > 1 && group ? `${group} ${cellName(name)}` : name;
+  });
+}

@@ -1,9 +1,10 @@
 /** Wraps a format reader's batches into a RecordSource: header first, then one pass, always closed. */
 
-import type { RawRecord, RecordSource, SourceInfo } from '../types.ts';
+import { namedFieldCount } from '../fields.ts';
+import type { Cell, RawRecord, RecordSource, SourceInfo } from '../types.ts';
 import { ImportError } from '../types.ts';
 import { slices } from './batches.ts';
-import { makeHeader } from './header.ts';
+import { makeHeader, withGroups } from './header.ts';
 import { StepGate } from './step-gate.ts';
 
 export interface SourceParts {
@@ -97,10 +98,34 @@ export async function splitHeader(
     }
   }
   if (columns !== undefined) return { header: makeHeader(columns), hasHeader: false, pending: first };
-  const at = headerRow(first);
+  let at = headerRow(first);
+  // Group labels above the names ("Order,,,Customer,,"): the row below is the header when it names more fields.
+  const groups = first[at];
+  const names = first[at + 1];
+  const grouped = !!groups && !!names && isGroupRow(groups.values, names.values);
+  if (grouped) at++;
   const head = first[at];
   if (!head) throw new ImportError(`"${label}" contains no data: not even a header row.`);
-  return { header: makeHeader(head.values), hasHeader: true, pending: first.slice(at + 1) };
+  const header = makeHeader(grouped ? withGroups(head.values, groups.values) : head.values);
+  return { header, hasHeader: true, pending: first.slice(at + 1) };
+}
+
+/**
+ * Whether `row` holds group labels over the header `next`: labels that leave gaps (merged cells: "Order,,,Customer")
+ * or repeat ("Order,Order,Customer,Customer"), over a row of words (no figures) that fills at least as many cells
+ * and names more of our fields, at least two.
+ */
+function isGroupRow(row: readonly Cell[], next: readonly Cell[]): boolean {
+  const labels = row.filter(isFilled).map((v) => String(v).trim().toLowerCase());
+  const filled = labels.length;
+  if (filled === 0 || next.filter(isFilled).length < filled) return false;
+  const gaps = !row.slice(0, filled).every(isFilled);
+  const repeats = new Set(labels).size < filled;
+  if (!gaps && !repeats) return false;
+  // Names are words: a row with a number or a date in it is data ("Order" and "paid" may be values too).
+  if (next.some(isFigure)) return false;
+  const named = namedFieldCount(next);
+  return named >= 2 && named > namedFieldCount(row);
 }
 
 /** Rows looked at to find the header, and title rows skipped at most. */
@@ -128,6 +153,8 @@ function headerRow(rows: readonly RawRecord[]): number {
   return at;
 }
 
+const figure = /^[-\s\d.,:/+]*\d[-\s\d.,:/+]*$/;
+const isFigure = (v: Cell) => typeof v === 'number' || v instanceof Date || (typeof v === 'string' && figure.test(v));
 const isFilled = (v: unknown) => v !== null && v !== undefined && String(v).trim() !== '';
 
 export function asImportError(error: unknown, label: string): ImportError {

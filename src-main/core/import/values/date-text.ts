@@ -17,6 +17,8 @@ const AMPM = 4;
 const UTC = 5;
 const TEE = 6;
 const CJK = 7;
+/** A named zone ("PST", "CET"); its value is the zone's offset from UTC in minutes. */
+const ZONE = 11;
 // Word kinds that push no token.
 const SKIP = 8;
 const ORDINAL = 9;
@@ -65,6 +67,62 @@ for (const w of ['st', 'nd', 'rd', 'th']) wordCodes.set(w, ORDINAL << 4);
 for (const w of ['at', 'of']) wordCodes.set(w, AT << 4);
 for (const w of ['z', 'utc', 'gmt']) wordCodes.set(w, UTC << 4);
 wordCodes.set('t', TEE << 4);
+
+/**
+ * Zone abbreviations → minutes east of UTC, read as the instant they name (like "+08:00"), in any case; a word
+ * that is a month or weekday stays one ("MAR", "SAT"). Where one abbreviation has several meanings, the one
+ * shop exports mean wins:
+ * - CST is US Central (−06:00): US platforms (Amazon Date Range reports, eBay, Shopify) write it so. Chinese
+ *   platforms (Taobao/Tmall, JD, Youzan, Pinduoduo, Shopee CN) export wall-clock times with no zone or with
+ *   "+08:00"; "CST" for China comes from Java's Date.toString on a server, not from an export. "北京时间"
+ *   (Beijing time) names +08:00 unambiguously.
+ * - IST is India (+05:30), not Israel or Ireland; BST is British Summer Time (+01:00), not Bangladesh.
+ */
+export const zoneOffsets: ReadonlyMap<string, number> = new Map([
+  ['UTC', 0],
+  ['GMT', 0],
+  ['UT', 0],
+  ['Z', 0],
+  ['PST', -8 * 60],
+  ['PDT', -7 * 60],
+  ['MST', -7 * 60],
+  ['MDT', -6 * 60],
+  ['CST', -6 * 60],
+  ['CDT', -5 * 60],
+  ['EST', -5 * 60],
+  ['EDT', -4 * 60],
+  ['AKST', -9 * 60],
+  ['AKDT', -8 * 60],
+  ['HST', -10 * 60],
+  ['BST', 60],
+  ['IST', 5 * 60 + 30],
+  ['WET', 0],
+  ['WEST', 60],
+  ['CET', 60],
+  ['CEST', 2 * 60],
+  ['MET', 60],
+  ['MEST', 2 * 60],
+  ['EET', 2 * 60],
+  ['EEST', 3 * 60],
+  ['MSK', 3 * 60],
+  ['SGT', 8 * 60],
+  ['HKT', 8 * 60],
+  ['JST', 9 * 60],
+  ['KST', 9 * 60],
+  ['AWST', 8 * 60],
+  ['ACST', 9 * 60 + 30],
+  ['ACDT', 10 * 60 + 30],
+  ['AEST', 10 * 60],
+  ['AEDT', 11 * 60],
+  ['NZST', 12 * 60],
+  ['NZDT', 13 * 60],
+]);
+const BEIJING_TIME = '北京时间';
+const BEIJING_OFFSET = 8 * 60;
+
+/** The word the tokenizer last stopped at (for "unknown time zone" messages); -1 when it stopped at none. */
+let unknownFrom = -1;
+let unknownTo = -1;
 wordCodes.set('am', (AMPM << 4) | AM);
 wordCodes.set('pm', (AMPM << 4) | PM);
 
@@ -122,6 +180,7 @@ function pushSpace(): boolean {
 /** Cuts folded, trimmed text into tokens; false on a character no date uses. */
 function tokenize(s: string): boolean {
   count = 0;
+  unknownFrom = -1;
   const n = s.length;
   let i = 0;
   while (i < n) {
@@ -143,8 +202,20 @@ function tokenize(s: string): boolean {
     } else if (isLetter(c)) {
       let j = i + 1;
       while (j < n && isLetter(s.charCodeAt(j))) j++;
-      const code = wordCodes.get(s.slice(i, j).toLowerCase());
-      if (code === undefined) return false;
+      const word = s.slice(i, j);
+      const code = wordCodes.get(word.toLowerCase());
+      if (code === undefined) {
+        // Zones only here, on a word that is nothing else: the fast paths never get this far.
+        const zone = zoneOffsets.get(word.toUpperCase());
+        if (zone === undefined) {
+          unknownFrom = i;
+          unknownTo = j;
+          return false;
+        }
+        if (!push(ZONE, zone, 0)) return false;
+        i = j;
+        continue;
+      }
       const kind = code >> 4;
       if (kind === ORDINAL) {
         // "1st": only straight after a number
@@ -165,6 +236,10 @@ function tokenize(s: string): boolean {
       else if (mark !== undefined) {
         if (!push(CJK, mark, 0)) return false;
         i++;
+      } else if (s.startsWith(BEIJING_TIME, i)) {
+        // Last: no common date text gets this far.
+        if (!push(ZONE, BEIJING_OFFSET, 0)) return false;
+        i += BEIJING_TIME.length;
       } else return false;
     }
   }
@@ -198,8 +273,11 @@ const yearOf = (q: number) => {
  * always day-first, as everywhere dots are used.
  */
 export function parseDateText(raw: string, text: string, order: DateOrder): number | ParseFailure {
-  if (!tokenize(text)) return failure('not a date', raw);
+  if (!tokenize(text)) return unknownZone(raw, text, order) ?? failure('not a date', raw);
   let p = 0;
+  // "北京时间 2024-03-01 14:05": a zone may lead.
+  let leadingZone = NaN;
+  if (kindAt(p, ZONE)) leadingZone = valAt(p++);
   while (sepAt(p) === SPACE || sepAt(p) === COMMA) p++;
   let y: number;
   let mo: number;
@@ -332,11 +410,14 @@ export function parseDateText(raw: string, text: string, order: DateOrder): numb
         if (h < 12) h += 12;
       } else if (h < 11) h += 12; // 中午1点 is 13:00, 中午12点 is noon
     }
-    // Zone: Z, UTC, GMT, +08:00, +0800, -05, GMT+8
+    // Zone: Z, UTC, GMT, +08:00, +0800, -05, GMT+8, PST, CET
     let q = skipSpace(p);
     if (kindAt(q, UTC)) p = q = q + 1;
     const sign = sepAt(q);
-    if (sign === PLUS || sign === DASH) {
+    if (kindAt(q, ZONE)) {
+      offsetMinutes = valAt(q);
+      p = q + 1;
+    } else if (sign === PLUS || sign === DASH) {
       let zh: number;
       let zm = 0;
       if (numAt(q + 1, 4, 4)) {
@@ -355,9 +436,28 @@ export function parseDateText(raw: string, text: string, order: DateOrder): numb
       offsetMinutes = (sign === DASH ? -1 : 1) * (zh * 60 + zm);
     }
   }
+  if (leadingZone === leadingZone) {
+    if (offsetMinutes !== 0) return failure('not a date', raw, 'two time zones');
+    offsetMinutes = leadingZone;
+  }
   if (p !== count) return failure('not a date', raw);
   if (y < MIN_YEAR || y > MAX_YEAR) return failure(`year outside ${MIN_YEAR}–${MAX_YEAR}`, raw);
   const seconds = utcSeconds(y, mo, d, h, mi, se);
   if (Number.isNaN(seconds)) return failure('not a date', raw, hint);
   return seconds - offsetMinutes * 60;
+}
+
+const zoneLike = /^[A-Z]{2,5}$/;
+
+/**
+ * "2024-03-01 10:00 XYZ": a date and time that read well up to an upper-case word at the end is taken for a
+ * zone we do not know, and the failure names it; undefined when the text fails for another reason.
+ */
+function unknownZone(raw: string, text: string, order: DateOrder): ParseFailure | undefined {
+  if (unknownFrom <= 0 || unknownTo !== text.length) return undefined;
+  const word = text.slice(unknownFrom, unknownTo);
+  const before = text.slice(0, unknownFrom).trimEnd();
+  if (!zoneLike.test(word) || !before.includes(':')) return undefined;
+  if (typeof parseDateText(raw, before, order) !== 'number') return undefined;
+  return failure('not a date', raw, `unknown time zone "${word}"`);
 }

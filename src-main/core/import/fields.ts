@@ -31,12 +31,14 @@ export const fields = {
   order_id: {
     type: 'id',
     synonyms: ['orderid', 'order', 'orderno', 'ordernumber', 'invoiceno', 'invoice', 'invoiceid', 'invoicenumber',
-      'transactionid', 'purchaseid', '订单编号', '订单号', '订单id', '主订单编号', '单号', '交易号', '订单'],
+      'transactionid', 'purchaseid', 'basketid', 'basket', '订单编号', '订单号', '订单id', '主订单编号', '单号', '交易号',
+      '订单'],
   },
   customer: {
     type: 'id',
     synonyms: ['customerid', 'customer', 'custid', 'userid', 'user', 'buyerid', 'buyer', 'memberid', 'member',
-      'clientid', 'accountid', 'customerno', 'customernumber', 'reviewerid', '买家会员名', '买家id', '买家账号', '会员id', '会员名',
+      'clientid', 'accountid', 'customerno', 'customernumber', 'reviewerid', 'householdkey', 'householdid', 'household',
+      '买家会员名', '买家id', '买家账号', '会员id', '会员名',
       '会员编号', '用户id', '客户id', '客户编号', '顾客id', '下单帐号', '下单账号', '用户账号', '买家'],
   },
   customer_name: {
@@ -126,7 +128,8 @@ export const fields = {
   line_amount: {
     type: 'money',
     // "Sales" per line (Sample Superstore) before it can be an order's total: in a file with products it is the line's.
-    synonyms: ['lineamount', 'linetotal', 'subtotal', 'itemtotal', 'lineprice', 'sales', '小计', '商品总价', '商品金额'],
+    synonyms: ['lineamount', 'linetotal', 'subtotal', 'itemtotal', 'lineprice', 'sales', 'salesvalue', '小计', '商品总价',
+      '商品金额'],
   },
   type: {
     type: 'event-type',
@@ -326,6 +329,9 @@ const idLike = /(?:id|no|code|number)$/;
 const idEnd = /id$/;
 /** ...and a review's title is not the product's ("review_comment_title"). */
 const reviewWords = ['review', 'comment', '评价', '评论'];
+/** A measure of something is no text: "product_description_lenght" (Olist's spelling), "product_photos_qty". */
+// ("count" would catch "country" and "account").
+const measureWords = ['length', 'lenght', 'qty', 'weight', 'height', 'width', '长度', '数量', '重量'];
 /** Free text: "买家留言" (the buyer's message) names no buyer. */
 const noteWords = ['note', 'message', 'comment', 'remark', 'memo', '留言', '备注', '附言'];
 /** "Total (incl. VAT)" is still the total. */
@@ -353,6 +359,7 @@ function fits(column: string, field: FieldName): boolean {
   // An id is no readable text: "category_id" is not the category when "category_code" names it; a review's body
   // is not even named like a code or number.
   if (type === 'text' && (field === 'text' ? idLike : idEnd).test(column)) return false;
+  if (type === 'text' && has(measureWords)) return false;
   if (field === 'text' && has(notBodyWords)) return false;
   if (field === 'title' && has(reviewWords)) return false;
   if (type !== 'money') return true;
@@ -374,9 +381,14 @@ export function missingRequired(mapping: Mapping, kind: ImportKind): string[] {
  */
 export function detectKind(header: readonly string[]): ImportKind | null {
   let best: { kind: ImportKind; score: number } | null = null;
+  let sales: ImportKind | null = null;
   for (const kind of importKinds) {
     const mapping = suggestMapping(header, kind);
-    if (missingRequired(mapping, kind).length > 0) continue;
+    const missing = missingRequired(mapping, kind);
+    // A file that names orders and lacks only a date (Instacart, dunnhumby's day numbers) or a price is a sales
+    // record all the same: remembered, so that it is not taken for a product or customer list below.
+    if (!sales && (kind === 'order-lines' || kind === 'orders') && salesFile(mapping, kind, missing)) sales = kind;
+    if (missing.length > 0) continue;
     // A dated customer list is not an orders file: orders need an order id or an amount to be told apart.
     if (kind === 'orders' && !Object.values(mapping).some((f) => f === 'order_id' || f === 'amount')) continue;
     const mapped = Object.values(mapping).filter((f) => f !== null).length;
@@ -384,5 +396,17 @@ export function detectKind(header: readonly string[]): ImportKind | null {
     const score = mapped * 10 + kinds[kind].required.length;
     if (!best || score > best.score) best = { kind, score };
   }
+  // A list would keep the file's products or customers and quietly drop every sale: the sales kind is taken
+  // instead, and the import says which of its columns is missing.
+  if (sales && (best === null || best.kind === 'products' || best.kind === 'customers')) return sales;
   return best?.kind ?? null;
+}
+
+/** Whether a mapping names orders (their id) with what makes them sales, missing at most a date and a price. */
+function salesFile(mapping: Mapping, kind: ImportKind, missing: readonly string[]): boolean {
+  const mapped = new Set(Object.values(mapping));
+  if (!mapped.has('order_id')) return false;
+  if (kind === 'orders' && !mapped.has('customer')) return false;
+  if (kind === 'order-lines' && !mapped.has('product')) return false;
+  return missing.every((group) => group === 'date' || group === 'unit_price or line_amount');
 }

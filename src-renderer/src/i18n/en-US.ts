@@ -519,6 +519,7 @@ export default {
     delimiter: 'Delimiter',
     kind: 'Contents',
     kindUnknown: 'not recognised: choose one',
+    notes: 'Notes',
     mappingSource: {
       remembered: 'remembered layout',
       preset: "a known platform's export",

@@ -519,6 +519,7 @@ const zhCN: typeof enUS = {
     delimiter: '分隔符',
     kind: '内容',
     kindUnknown: '无法识别，请选择',
+    notes: '提示',
     mappingSource: {
       remembered: '已记住的格式',
       preset: '已知平台的导出格式',

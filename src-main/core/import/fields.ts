@@ -234,6 +234,11 @@ export function normalizeHeader(name: string): string {
     .replace(/[\s_\-./\\()[\]{}:：#*'"`,;|、（）【】]+/g, '');
 }
 
+/** Each field's synonyms normalized once: the mapping is suggested for every kind while a file is planned. */
+const normalizedSynonyms = Object.fromEntries(
+  fieldNames.map((name) => [name, fields[name].synonyms.map(normalizeHeader)]),
+) as Record<FieldName, string[]>;
+
 const synonymIndex: Map<string, FieldName> = new Map();
 for (const name of fieldNames) {
   for (const s of fields[name].synonyms) synonymIndex.set(`${name}:${normalizeHeader(s)}`, name);
@@ -277,9 +282,8 @@ export function suggestMapping(header: readonly string[], kind: ImportKind): Map
   const assign = (matches: (column: string, synonym: string, field: FieldName) => boolean) => {
     for (let rank = 0; rank < depth; rank++) {
       for (const field of allowed) {
-        const synonym = fields[field].synonyms[rank];
-        if (taken.has(field) || synonym === undefined) continue;
-        const sn = normalizeHeader(synonym);
+        const sn = normalizedSynonyms[field][rank];
+        if (taken.has(field) || sn === undefined) continue;
         const i = header.findIndex((column, j) => mapping[column] === null && matches(normalized[j] ?? '', sn, field));
         if (i < 0) continue;
         mapping[header[i]!] = field;

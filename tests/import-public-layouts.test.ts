@@ -3,7 +3,7 @@
  * names an order or a basket — must never be taken for a product or customer list, which would quietly keep its
  * SKUs and drop every sale; when it lacks what orders need (a date, a price), the import says what is missing.
  * Sources: dunnhumby "The Complete Journey" (transaction_data.csv), Instacart Market Basket (orders.csv,
- * order_products__prior.csv), Olist Brazilian E-Commerce (olist_products_dataset.csv), Retailrocket (events.csv).
+ * order_products__prior.csv), Ta-Feng grocery (ta_feng_all_months_merged.csv), Olist Brazilian E-Commerce (olist_products_dataset.csv), Retailrocket (events.csv).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +20,10 @@ const instacartOrders = [
   'order_id', 'user_id', 'eval_set', 'order_number', 'order_dow', 'order_hour_of_day', 'days_since_prior_order',
 ]; // prettier-ignore
 const instacartLines = ['order_id', 'product_id', 'add_to_cart_order', 'reordered'];
+const taFeng = [
+  'TRANSACTION_DT', 'CUSTOMER_ID', 'AGE_GROUP', 'PIN_CODE', 'PRODUCT_SUBCLASS', 'PRODUCT_ID', 'AMOUNT', 'ASSET',
+  'SALES_PRICE',
+]; // prettier-ignore
 const olistProducts = [
   'product_id', 'product_category_name', 'product_name_lenght', 'product_description_lenght', 'product_photos_qty',
   'product_weight_g', 'product_length_cm', 'product_height_cm', 'product_width_cm',
@@ -41,19 +45,23 @@ describe('public retail datasets', () => {
     });
   });
 
-  it('says a sales file lacks a date instead of keeping only its products or customers', async () => {
+  it('says what a sales file lacks instead of keeping only its products or customers', async () => {
     const ws = tempWorkspace();
     workspaces.push(ws);
     const cases: [string, string[], string, string][] = [
       ['transaction_data.csv', dunnhumby, '2375,26984851472,1,1004906,1,1.39,364,-0.6,1631,1,0,0', 'order-lines'],
       ['orders.csv', instacartOrders, '2539329,1,prior,1,2,08,', 'orders'],
       ['order_products__prior.csv', instacartLines, '2,33120,1,1', 'order-lines'],
+      // Lines of a till with no order id: neither a product list nor one order per row.
+      ['ta_feng.csv', taFeng, '11/1/2000,1104905,45-49,115,110411,4710199010372,2,24,30', 'order-lines'],
     ];
     for (const [name, header, line, kind] of cases) {
       expect(detectKind(header), name).toBe(kind);
       const path = join(ws.dir, name);
       writeFileSync(path, `${header.join(',')}\n${line}\n`);
-      await expect(runImport(ws.db, { path }, testContext(ws.path)), name).rejects.toThrow(/no column for .*date/);
+      await expect(runImport(ws.db, { path }, testContext(ws.path)), name).rejects.toThrow(
+        /no column for .*(date|order_id)/,
+      );
     }
     expect(ws.db.prepare('SELECT COUNT(*) FROM products').pluck().get()).toBe(0);
     expect(ws.db.prepare('SELECT COUNT(*) FROM customers').pluck().get()).toBe(0);

@@ -102,6 +102,7 @@ export const fields = {
     synonyms: ['invoicedate', 'orderdate', 'date', 'time', 'timestamp', 'createdat', 'ordertime', 'placedat',
       'datetime', 'eventtime', 'purchasedate', 'transactiondate', 'orderpurchasetimestamp', 'purchasetimestamp',
       'purchasetime', 'purchasedat', 'ordercreatedat', 'orderplacedat', 'ratedat', 'reviewdate', 'orderdatetime',
+      'transactiondt',
       '下单时间', '订单创建时间', '创建时间', '付款时间', '日期', '时间', '交易时间', '评价时间', '评论时间', '下单日期',
       '购买时间', '行为时间'],
   },
@@ -385,13 +386,15 @@ export function missingRequired(mapping: Mapping, kind: ImportKind): string[] {
  */
 export function detectKind(header: readonly string[]): ImportKind | null {
   let best: { kind: ImportKind; score: number } | null = null;
-  let sales: ImportKind | null = null;
+  let sales: { kind: ImportKind; missing: string[] } | null = null;
   for (const kind of importKinds) {
     const mapping = suggestMapping(header, kind);
     const missing = missingRequired(mapping, kind);
     // A file that names orders and lacks only a date (Instacart, dunnhumby's day numbers) or a price is a sales
     // record all the same: remembered, so that it is not taken for a product or customer list below.
-    if (!sales && (kind === 'order-lines' || kind === 'orders') && salesFile(mapping, kind, missing)) sales = kind;
+    if (!sales && (kind === 'order-lines' || kind === 'orders') && salesFile(mapping, kind, missing)) {
+      sales = { kind, missing };
+    }
     if (missing.length > 0) continue;
     // A dated customer list is not an orders file: orders need an order id or an amount to be told apart.
     if (kind === 'orders' && !Object.values(mapping).some((f) => f === 'order_id' || f === 'amount')) continue;
@@ -400,17 +403,28 @@ export function detectKind(header: readonly string[]): ImportKind | null {
     const score = mapped * 10 + kinds[kind].required.length;
     if (!best || score > best.score) best = { kind, score };
   }
-  // A list would keep the file's products or customers and quietly drop every sale: the sales kind is taken
-  // instead, and the import says which of its columns is missing.
-  if (sales && (best === null || best.kind === 'products' || best.kind === 'customers')) return sales;
-  return best?.kind ?? null;
+  // A list would keep the file's products or customers and quietly drop every sale, and orders made up of rows
+  // would drop the products of lines that name no order (Ta-Feng): the sales kind is taken instead, and the import
+  // says which of its columns is missing.
+  if (!sales || (best !== null && best.kind !== 'products' && best.kind !== 'customers' && best.kind !== 'orders')) {
+    return best?.kind ?? null;
+  }
+  if (best?.kind === 'orders' && !(sales.kind === 'order-lines' && sales.missing.includes('order_id'))) return 'orders';
+  return sales.kind;
 }
 
-/** Whether a mapping names orders (their id) with what makes them sales, missing at most a date and a price. */
+/**
+ * Whether a mapping describes sales, missing at most a date, a price or the order id: it names orders (their id)
+ * with their buyer or products, or it has buyers, products and prices or quantities (a till's lines, Ta-Feng).
+ */
 function salesFile(mapping: Mapping, kind: ImportKind, missing: readonly string[]): boolean {
   const mapped = new Set(Object.values(mapping));
-  if (!mapped.has('order_id')) return false;
-  if (kind === 'orders' && !mapped.has('customer')) return false;
-  if (kind === 'order-lines' && !mapped.has('product')) return false;
-  return missing.every((group) => group === 'date' || group === 'unit_price or line_amount');
+  const lines =
+    kind === 'order-lines' &&
+    mapped.has('product') &&
+    (mapped.has('order_id') ||
+      (mapped.has('customer') && ['quantity', 'unit_price', 'line_amount'].some((f) => mapped.has(f as FieldName))));
+  const orders = kind === 'orders' && mapped.has('order_id') && mapped.has('customer');
+  if (!lines && !orders) return false;
+  return missing.every((group) => group === 'date' || group === 'unit_price or line_amount' || group === 'order_id');
 }

@@ -337,6 +337,7 @@ const reviewWords = ['review', 'comment', '评价', '评论'];
 /** A measure of something is no text: "product_description_lenght" (Olist's spelling), "product_photos_qty". */
 // ("count" would catch "country" and "account").
 const measureWords = ['length', 'lenght', 'qty', 'weight', 'height', 'width', '长度', '数量', '重量'];
+const couponMoneyWords = ['disc', 'amount', 'amt', 'value', 'saving', '金额'];
 /** Free text: "买家留言" (the buyer's message) names no buyer. */
 const noteWords = ['note', 'message', 'comment', 'remark', 'memo', '留言', '备注', '附言'];
 /** "Total (incl. VAT)" is still the total. */
@@ -367,6 +368,8 @@ function fits(column: string, field: FieldName): boolean {
   if (type === 'text' && has(measureWords)) return false;
   if (field === 'text' && has(notBodyWords)) return false;
   if (field === 'title' && has(reviewWords)) return false;
+  // A coupon's money is not its code: dunnhumby's "COUPON_DISC", "Coupon Amount".
+  if (field === 'coupon' && has(couponMoneyWords)) return false;
   if (type !== 'money') return true;
   if (has(notAmountWords)) return false;
   if (field === 'amount' && has(discountWords)) return false;

@@ -14,7 +14,7 @@ import { createPseudonymizer } from './pseudonymize.ts';
 import { openSource } from './source/index.ts';
 import { encodeColumn, type EncodedColumn } from './row-columns.ts';
 import { LinePrep, type PreparedLines } from './line-prep.ts';
-import { ImportError, type Cell, type FileFormat, type RawRecord, type RecordSource } from './types.ts';
+import { ImportError, type FileFormat, type RawRecord, type RecordSource } from './types.ts';
 import type { Value } from './writers.ts';
 
 const SAMPLE_ROWS = 1000;
@@ -170,17 +170,10 @@ export async function* readRows(
     const width = header.length;
     let columns: Column[] = [];
     let prep: LinePrep | null = null;
-    // Each column's last cell and what it converted to. Exports repeat a cell down a column (an order's id, its
-    // buyer, date and country on each of its lines): the same text converts to the same value, so a repeat skips
-    // its converter. Converters are pure functions of the cell.
-    let lastCells: (Cell | typeof UNSEEN)[] = [];
-    let lastValues: ReturnType<Converter>[] = [];
     for await (const item of withSample(source, SAMPLE_ROWS, joinNames)) {
       if ('sample' in item) {
         columns = buildColumns(reading, header, item.sample, convertOptions);
         if (setup.kind === 'order-lines') prep = new LinePrep(columns.map((c) => c.field));
-        lastCells = columns.map(() => UNSEEN);
-        lastValues = columns.map(() => null);
         continue;
       }
       prep?.start(item.batch.length);
@@ -212,14 +205,7 @@ export async function* readRows(
         }
         let bad = false;
         for (let i = 0; i < columnCount; i++) {
-          const cell = cells[cellIndexes[i]!] ?? null;
-          let v: ReturnType<Converter>;
-          if (cell === lastCells[i]) v = lastValues[i] as ReturnType<Converter>;
-          else {
-            v = converters[i]!(cell);
-            lastCells[i] = cell;
-            lastValues[i] = v;
-          }
+          let v = converters[i]!(cells[cellIndexes[i]!] ?? null);
           // A converter gives a value, MISSING (null) or a failure: one typeof sets the common values apart.
           if (typeof v === 'object') {
             const c = columns[i]!;
@@ -278,8 +264,6 @@ export async function* readRows(
 }
 
 const isBlank = (v: unknown) => v === null || v === '';
-/** No cell equals it: a column's first cell is always converted. */
-const UNSEEN = Symbol('unseen');
 
 interface RequiredGroup {
   fields: readonly FieldName[];

@@ -79,8 +79,9 @@ export const fields = {
   },
   product: {
     type: 'id',
-    synonyms: ['sku', 'customlabel', 'skureferenceno', 'stockcode', 'productid', 'product', 'itemid', 'item', 'productcode', 'goodsid', 'skuid',
-      'itemcode', 'movieid', 'asin', '商品编号', '商品id', '宝贝id', '商家编码', '货号', '商品编码', 'sku编码', '商品'],
+    synonyms: ['sku', 'customlabel', 'skureferenceno', 'stockcode', 'productid', 'product', 'itemid', 'item',
+      'productcode', 'goodsid', 'skuid', 'itemcode', 'movieid', 'asin', '商品编号', '商品id', '宝贝id', '商家编码', '货号',
+      '商品编码', 'sku编码', '商品'],
   },
   title: {
     type: 'text',
@@ -241,12 +242,13 @@ const normalizedSynonyms = Object.fromEntries(
 ) as Record<FieldName, string[]>;
 
 const synonymIndex: Map<string, FieldName> = new Map();
-for (const name of fieldNames) {
-  for (const s of fields[name].synonyms) synonymIndex.set(`${name}:${normalizeHeader(s)}`, name);
-}
-
 const exactNames: Map<string, FieldName> = new Map();
-for (const name of fieldNames) for (const s of fields[name].synonyms) exactNames.set(normalizeHeader(s), name);
+for (const name of fieldNames) {
+  for (const s of normalizedSynonyms[name]) {
+    synonymIndex.set(`${name}:${s}`, name);
+    exactNames.set(s, name);
+  }
+}
 
 /** How many different fields a row of names names exactly: tells a header row from a row of group labels. */
 export function namedFieldCount(names: readonly unknown[]): number {
@@ -334,8 +336,10 @@ const idLike = /(?:id|no|code|number)$/;
 const idEnd = /id$/;
 /** ...and a review's title is not the product's ("review_comment_title"). */
 const reviewWords = ['review', 'comment', '评价', '评论'];
-/** A measure of something is no text: "product_description_lenght" (Olist's spelling), "product_photos_qty". */
-// ("count" would catch "country" and "account").
+/**
+ * A measure of something is no text: "product_description_lenght" (Olist's spelling), "product_photos_qty".
+ * ("count" would catch "country" and "account".)
+ */
 const measureWords = ['length', 'lenght', 'qty', 'weight', 'height', 'width', '长度', '数量', '重量'];
 const couponMoneyWords = ['disc', 'amount', 'amt', 'value', 'saving', '金额'];
 /** Free text: "买家留言" (the buyer's message) names no buyer. */
@@ -409,11 +413,13 @@ export function detectKind(header: readonly string[]): ImportKind | null {
   // A list would keep the file's products or customers and quietly drop every sale, and orders made up of rows
   // would drop the products of lines that name no order (Ta-Feng): the sales kind is taken instead, and the import
   // says which of its columns is missing.
-  if (!sales || (best !== null && best.kind !== 'products' && best.kind !== 'customers' && best.kind !== 'orders')) {
-    return best?.kind ?? null;
-  }
-  if (best?.kind === 'orders' && !(sales.kind === 'order-lines' && sales.missing.includes('order_id'))) return 'orders';
-  return sales.kind;
+  const overruled =
+    best === null ||
+    best.kind === 'products' ||
+    best.kind === 'customers' ||
+    (best.kind === 'orders' && sales?.kind === 'order-lines' && sales.missing.includes('order_id'));
+  if (sales && overruled) return sales.kind;
+  return best?.kind ?? null;
 }
 
 /**

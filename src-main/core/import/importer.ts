@@ -84,27 +84,15 @@ export async function openPlannedSource(db: Db, options: ImportSettings) {
 const SAMPLE_RECORDS = 500;
 
 /**
- * Imports one file. `reader` is a reader thread started ahead (see reader-thread.ts): it is used or stopped, never
- * left running (stopping is idempotent, so stopping a used one again is harmless).
+ * Imports one file. `reader` is a reader thread started ahead (see reader-thread.ts); the import stops it when it
+ * is done with it, and the caller that started it stops it again in case the import never got to it (stopping is
+ * idempotent).
  */
 export async function runImport(
   db: Db,
   rawOptions: ImportOptions,
   ctx: JobContext,
   reader: ReaderThread | null = null,
-): Promise<ImportResult> {
-  try {
-    return await importFile(db, rawOptions, ctx, reader);
-  } finally {
-    await reader?.stop();
-  }
-}
-
-async function importFile(
-  db: Db,
-  rawOptions: ImportOptions,
-  ctx: JobContext,
-  reader: ReaderThread | null,
 ): Promise<ImportResult> {
   const started = performance.now();
   const options = importSettings(rawOptions);

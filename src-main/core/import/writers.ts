@@ -4,6 +4,7 @@
  * twice changes nothing. A repeated line (same order, product and unit price)
  * is a duplicate export row and is kept once, as pandas' drop_duplicates would.
  */
+import { shopTables } from '../db/migrations.ts';
 import type { Db } from '../db/workspace.ts';
 import { BatchedInsert } from './batched-insert.ts';
 import type { FieldName, ImportKind } from './fields.ts';
@@ -149,21 +150,9 @@ class Entities {
 /** Each table's largest id when the run began. */
 type LastIds = Readonly<Record<string, number>>;
 
-const TOUCHABLE = [
-  'customers',
-  'products',
-  'orders',
-  'order_items',
-  'events',
-  'ratings',
-  'reviews',
-  'campaigns',
-  'campaign_contacts',
-];
-
 function lastIds(db: Db): LastIds {
   return Object.fromEntries(
-    TOUCHABLE.map((t) => [t, db.prepare(`SELECT IFNULL(MAX(id), 0) FROM ${t}`).pluck().get() as number]),
+    shopTables.map((t) => [t, db.prepare(`SELECT IFNULL(MAX(id), 0) FROM ${t}`).pluck().get() as number]),
   );
 }
 
@@ -263,7 +252,6 @@ function orderLinesWriter(db: Db, runId: number, since: LastIds, mapped: Readonl
   let productIds: number[] = [];
   // Slot → 1 when the order was stored before this run created it (its stored lines count too).
   let stored: number[] = [];
-  const ids = new Map<string, number>();
 
   /** Slots of the orders this batch inserted: their tallied amounts went in with them. */
   const inserted = new Set<number>();
@@ -307,7 +295,8 @@ function orderLinesWriter(db: Db, runId: number, since: LastIds, mapped: Readonl
       return;
     }
     // Some were stored already (a re-import): the new ones are those numbered past the old maximum.
-    for (const r of ordersAfter.all(last) as { id: number; external_id: string }[]) ids.set(r.external_id, r.id);
+    const rows = ordersAfter.all(last) as { id: number; external_id: string }[];
+    const ids = new Map(rows.map((r) => [r.external_id, r.id]));
     for (let i = 0; i < n; i++) {
       const slot = o.slots[i]!;
       const id = ids.get(o.keys[i]!);
@@ -332,7 +321,6 @@ function orderLinesWriter(db: Db, runId: number, since: LastIds, mapped: Readonl
         stored[slot] = 1;
       }
     }
-    ids.clear();
   }
 
   return {
